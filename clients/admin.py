@@ -1,0 +1,74 @@
+from django.contrib import admin
+
+from clients.models import Boundaries, Client, Contact, DayOff, FreelancerProfile, WorkingWindow
+
+
+class OwnedAdmin(admin.ModelAdmin):
+    """Superusers see every row; other staff see only their own. The owner is never typed."""
+
+    readonly_fields = ("owner",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.owned_by(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = db_field.related_model
+        if not request.user.is_superuser and hasattr(model, "owner"):
+            kwargs["queryset"] = model.objects.owned_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not obj.owner_id and not obj.owner_from:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+
+class WorkingWindowInline(admin.TabularInline):
+    model = WorkingWindow
+    extra = 0
+
+
+class DayOffInline(admin.TabularInline):
+    model = DayOff
+    extra = 0
+
+
+@admin.register(FreelancerProfile)
+class FreelancerProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "timezone", "holiday_country", "holiday_subdiv")
+    inlines = [WorkingWindowInline, DayOffInline]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(OwnedAdmin):
+    list_display = ("name", "organisation", "status", "timezone", "owner")
+    list_filter = ("status",)
+    search_fields = ("name", "organisation")
+    inlines = [ContactInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(OwnedAdmin):
+    list_display = ("name", "client", "email", "role")
+    search_fields = ("name", "email")
+
+
+@admin.register(Boundaries)
+class BoundariesAdmin(OwnedAdmin):
+    list_display = (
+        "client",
+        "reply_window_hours",
+        "update_cadence_days",
+        "checkin_cadence_days",
+        "after_hours_policy",
+    )

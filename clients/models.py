@@ -1,0 +1,343 @@
+"""The freelancer's profile and working hours, their clients, contacts and boundaries."""
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from clients.business_time import BusinessCalendar, Window, validate_windows
+from clients.changes import ChangeTracked
+from clients.ownership import Owned
+from clients.timezones import validate_timezone
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat (Slack, Teams…)"
+    PHONE = "phone", "Phone"
+    VIDEO = "video", "Video call"
+    SMS = "sms", "SMS / WhatsApp"
+    IN_PERSON = "in_person", "In person"
+    OTHER = "other", "Other"
+
+
+def positive(field_name):
+    return models.CheckConstraint(
+        condition=Q(**{f"{field_name}__gte": 1}), name=f"%(class)s_{field_name}_positive"
+    )
+
+
+class FreelancerProfile(models.Model):
+    """One per user: time zone, working calendar, defaults and rule thresholds."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    holiday_country = models.CharField(
+        max_length=3, blank=True, help_text="ISO country code for public holidays, e.g. DE, US, GB."
+    )
+    holiday_subdiv = models.CharField(
+        max_length=10, blank=True, help_text="State or region, e.g. BY, NY."
+    )
+
+    reply_window_hours = models.PositiveSmallIntegerField(
+        default=8, help_text="Working hours to reply."
+    )
+    update_cadence_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Working days between updates."
+    )
+    checkin_cadence_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Working days between check-ins."
+    )
+
+    reply_warning_percent = models.PositiveSmallIntegerField(
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="A reply owed turns amber at this share of the reply window.",
+    )
+    boundary_pattern_count = models.PositiveSmallIntegerField(default=3)
+    boundary_pattern_days = models.PositiveSmallIntegerField(default=14)
+    disrespect_breach_count = models.PositiveSmallIntegerField(default=2)
+    disrespect_window_days = models.PositiveSmallIntegerField(default=30)
+    deadline_risk_days = models.PositiveSmallIntegerField(default=1)
+    undocumented_after_days = models.PositiveSmallIntegerField(default=1)
+    walk_away_score = models.PositiveSmallIntegerField(
+        default=40, validators=[MaxValueValidator(100)]
+    )
+    walk_away_weeks = models.PositiveSmallIntegerField(default=3)
+
+    email_daily_digest = models.BooleanField(default=True)
+    email_weekly_review = models.BooleanField(default=True)
+    email_when_nothing_owed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            positive(name)
+            for name in (
+                "reply_window_hours",
+                "update_cadence_days",
+                "checkin_cadence_days",
+                "boundary_pattern_count",
+                "boundary_pattern_days",
+                "disrespect_breach_count",
+                "disrespect_window_days",
+                "deadline_risk_days",
+                "undocumented_after_days",
+                "walk_away_weeks",
+            )
+        ] + [
+            models.CheckConstraint(
+                condition=Q(reply_warning_percent__gte=1, reply_warning_percent__lte=99),
+                name="profile_reply_warning_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(walk_away_score__lte=100), name="profile_walk_away_score_range"
+            ),
+            models.CheckConstraint(condition=~Q(timezone=""), name="profile_timezone_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"Profile of {self.user}"
+
+    @property
+    def owner_id(self):
+        return self.user_id
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def clean(self):
+        super().clean()
+        if self.holiday_subdiv and not self.holiday_country:
+            raise ValidationError({"holiday_subdiv": "Choose a country before a region."})
+        if self.holiday_country:
+            try:
+                BusinessCalendar(
+                    "UTC",
+                    [],
+                    holiday_country=self.holiday_country,
+                    holiday_subdiv=self.holiday_subdiv,
+                )
+            except ValueError as e:
+                raise ValidationError({"holiday_country": str(e)}) from None
+
+    def calendar(self, windows=None, days_off=None) -> BusinessCalendar:
+        """The business calendar for this profile (pass prefetched windows/days off to save queries)."""
+        if windows is None:
+            windows = self.working_windows.all()
+        if days_off is None:
+            days_off = self.days_off.values_list("date", flat=True)
+        return BusinessCalendar(
+            self.timezone,
+            [Window(w.weekday, w.start, w.end) for w in windows],
+            holiday_country=self.holiday_country,
+            holiday_subdiv=self.holiday_subdiv,
+            days_off=list(days_off),
+        )
+
+    @classmethod
+    def for_user(cls, user) -> "FreelancerProfile":
+        """The user's profile, created with Mon–Fri 09:00–17:00 the first time it is needed."""
+        profile, created = cls.objects.get_or_create(user_id=getattr(user, "pk", user))
+        if created:
+            WorkingWindow.objects.bulk_create(
+                WorkingWindow(profile=profile, weekday=d, start=time(9), end=time(17))
+                for d in range(5)
+            )
+        return profile
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WorkingWindow(models.Model):
+    """One stretch of working time on a weekday, local wall-clock [start, end)."""
+
+    profile = models.ForeignKey(
+        FreelancerProfile, on_delete=models.CASCADE, related_name="working_windows"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")), name="window_starts_before_it_ends"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="window_weekday_range"
+            ),
+            # Overlap between windows is refused by an exclusion constraint on PostgreSQL
+            # (migration 0002) and by FreelancerProfile forms / validate_windows everywhere.
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        super().clean()
+        if self.start is None or self.end is None:
+            return
+        siblings = []
+        if self.profile_id:
+            siblings = [
+                Window(w.weekday, w.start, w.end)
+                for w in WorkingWindow.objects.filter(
+                    profile_id=self.profile_id, weekday=self.weekday
+                ).exclude(pk=self.pk)
+            ]
+        problems = validate_windows([*siblings, Window(self.weekday, self.start, self.end)])
+        if problems:
+            raise ValidationError(problems)
+
+
+class DayOff(models.Model):
+    profile = models.ForeignKey(
+        FreelancerProfile, on_delete=models.CASCADE, related_name="days_off"
+    )
+    date = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "date"], name="one_day_off_per_date")
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.note}".strip()
+
+
+class Client(Owned):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        ENDED = "ended", "Ended"
+
+    name = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                name="client_name_unique_per_owner",
+                violation_error_message="You already have a client with this name.",
+            ),
+            models.CheckConstraint(condition=~Q(timezone=""), name="client_timezone_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Contact(Owned):
+    owner_from = "client"
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    role = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Boundaries(ChangeTracked, Owned):
+    """What was agreed with one client. Every change to it is written as a change record."""
+
+    class AfterHours(models.TextChoices):
+        NOT_OK = "not_ok", "Not OK"
+        URGENT_ONLY = "urgent_only", "Urgent only"
+        OK = "ok", "OK"
+
+    owner_from = "client"
+    tracked_fields = (
+        "agreed_channels",
+        "reply_window_hours",
+        "update_cadence_days",
+        "checkin_cadence_days",
+        "after_hours_policy",
+    )
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="boundaries")
+    agreed_channels = models.JSONField(
+        default=list, blank=True, help_text="Channels the client agreed to use."
+    )
+    reply_window_hours = models.PositiveSmallIntegerField(help_text="Working hours to reply.")
+    update_cadence_days = models.PositiveSmallIntegerField(
+        help_text="Working days between progress updates."
+    )
+    checkin_cadence_days = models.PositiveSmallIntegerField(
+        help_text="Working days between check-ins."
+    )
+    after_hours_policy = models.CharField(
+        max_length=12, choices=AfterHours.choices, default=AfterHours.NOT_OK
+    )
+    confirmed_in_writing_at = models.DateTimeField(null=True, blank=True)
+    confirmed_reference = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where it was confirmed: an email subject, a contract clause…",
+    )
+
+    class Meta:
+        verbose_name_plural = "boundaries"
+        constraints = [
+            positive(n)
+            for n in ("reply_window_hours", "update_cadence_days", "checkin_cadence_days")
+        ]
+
+    def __str__(self):
+        return f"Boundaries with {self.client}"
+
+    def clean(self):
+        super().clean()
+        valid = set(Channel.values)
+        if not isinstance(self.agreed_channels, list) or not set(self.agreed_channels) <= valid:
+            raise ValidationError(
+                {"agreed_channels": f"Choose channels from: {', '.join(sorted(valid))}."}
+            )
+        if self.confirmed_reference and not self.confirmed_in_writing_at:
+            raise ValidationError(
+                {"confirmed_in_writing_at": "Say when it was confirmed in writing."}
+            )
+
+    @classmethod
+    def defaults_from(cls, profile: FreelancerProfile) -> dict:
+        return {
+            "reply_window_hours": profile.reply_window_hours,
+            "update_cadence_days": profile.update_cadence_days,
+            "checkin_cadence_days": profile.checkin_cadence_days,
+            "agreed_channels": [Channel.EMAIL],
+        }

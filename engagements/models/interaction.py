@@ -1,0 +1,105 @@
+"""The communication log."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.models import Channel, Client, Contact, FreelancerProfile
+from clients.ownership import Owned
+from engagements.models.engagement import Engagement
+
+
+class Interaction(Owned):
+    """One communication with a client. Whether it was out of hours is derived, never typed."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Inbound (from the client)"
+        OUTBOUND = "out", "Outbound (from me)"
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", "Request"
+        PROGRESS_UPDATE = "update", "Progress update"
+        CHECK_IN = "check_in", "Check-in"
+        MEETING = "meeting", "Meeting"
+        COMPLAINT = "complaint", "Complaint"
+        APPROVAL = "approval", "Approval"
+        OTHER = "other", "Other"
+
+    class Tone(models.TextChoices):
+        POSITIVE = "positive", "Positive"
+        NEUTRAL = "neutral", "Neutral"
+        TENSE = "tense", "Tense"
+        HOSTILE = "hostile", "Hostile"
+
+    # Clock skew allowed between a device and the server before a time counts as "the future".
+    FUTURE_TOLERANCE = timedelta(minutes=5)
+
+    owner_from = "client"
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="interactions")
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    needs_reply = models.BooleanField(default=False)
+    tone = models.CharField(max_length=10, choices=Tone.choices, default=Tone.NEUTRAL)
+    concern = models.CharField(
+        "underlying concern",
+        max_length=500,
+        blank=True,
+        help_text="What is the client really worried about?",
+    )
+    # Decided once, when the interaction is logged, against the working hours in force then:
+    # changing one's hours later should not rewrite what already happened.
+    out_of_hours = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["client", "occurred_at"]),
+            models.Index(fields=["owner", "occurred_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(needs_reply=False) | Q(direction="in"),
+                name="only_inbound_needs_reply",
+                violation_error_message="Only a message from the client can need a reply.",
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_direction_display()} {self.occurred_at:%Y-%m-%d %H:%M}: {self.summary[:40]}"
+        )
+
+    def clean(self):
+        super().clean()
+        if self.occurred_at and self.occurred_at > timezone.now() + self.FUTURE_TOLERANCE:
+            raise ValidationError(
+                {
+                    "occurred_at": "That time is in the future: log an interaction once it has happened."
+                }
+            )
+        for name in ("engagement", "contact"):
+            related = getattr(self, name) if getattr(self, f"{name}_id") else None
+            if related is not None and related.client_id != self.client_id:
+                raise ValidationError({name: f"That {name} is not with this client."})
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.out_of_hours = (
+                not FreelancerProfile.for_user(self.client.owner_id)
+                .calendar()
+                .is_working(self.occurred_at)
+            )
+        super().save(*args, **kwargs)

@@ -1,0 +1,65 @@
+"""Shared fixtures. Tests that need PostgreSQL, Redis or Chromium skip without them, unless
+REQUIRE_SERVICES=1 (set by .ci/run), where a missing service fails the test instead."""
+
+import os
+import shutil
+
+import pytest
+import redis
+from django.db import connection
+
+from clients.models import FreelancerProfile
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need(available: bool, what: str) -> None:
+    """Skip (or, under REQUIRE_SERVICES=1, fail) when a service the test needs is missing."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {what}")
+    pytest.skip(what)
+
+
+@pytest.fixture
+def postgres(db):
+    """The test database is PostgreSQL (DATABASE_URL=postgres://…)."""
+    need(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url), "needs Redis: set REDIS_URL=redis://…")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as e:
+        need(False, f"Redis at {url} does not answer: {e}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    need(shutil.which(CHROMIUM) is not None, f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-password")
+
+
+@pytest.fixture
+def outsider(django_user_model):
+    return django_user_model.objects.create_user("mallory", "mallory@example.com", "mallory-password")
+
+
+@pytest.fixture
+def profile(user):
+    """Alice works Mon–Fri 09:00–17:00 in Berlin."""
+    profile = FreelancerProfile.for_user(user)
+    profile.timezone = "Europe/Berlin"
+    profile.save()
+    return profile
