@@ -1,0 +1,501 @@
+"""Demo data: the `demo` account (8 clients, 8 weeks of history), or bulk benchmark users."""
+
+import random
+import time as clock
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from clients.changes import ChangeNote
+from clients.models import Boundaries, Client, Contact, DayOff, FreelancerProfile, WorkingWindow
+from engagements.models import Engagement, Expectation, Interaction
+
+DEMO_USERNAME = DEMO_PASSWORD = "demo"
+IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
+K = Interaction.Kind
+
+# name, organisation, zone, channels, what makes this client interesting in the demo
+DEMO_CLIENTS = [
+    ("Acme Robotics", "Acme Robotics Inc.", "America/New_York", ["email", "video"], "reply_owed"),
+    ("Kiwi Studio", "Kiwi Studio Ltd", "Pacific/Auckland", ["email", "chat"], "healthy"),
+    ("Samoa Tourism Board", "STB", "Pacific/Apia", ["email"], "quiet"),
+    ("Bright Ledger", "Bright Ledger plc", "Europe/London", ["email", "chat"], "after_hours"),
+    ("Hartmann GmbH", "Hartmann Maschinenbau", "Europe/Berlin", ["email", "phone"], "hostile"),
+    ("Harbour Events", "Sydney Harbour Events", "Australia/Sydney", ["email", "video"], "overdue"),
+    ("Lotus Payments", "Lotus Payments Pvt Ltd", "Asia/Kolkata", ["email", "video"], "waiting"),
+    ("Himal Treks", "Himal Treks", "Asia/Kathmandu", ["email"], "undocumented"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo/demo account with 8 clients, or with --scale bulk benchmark users."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            nargs=3,
+            type=int,
+            metavar=("USERS", "CLIENTS", "INTERACTIONS"),
+            help="Bulk-create USERS users × CLIENTS clients × INTERACTIONS interactions (benchmarks).",
+        )
+
+    def handle(self, *args, scale=None, **options):
+        if scale:
+            return self.seed_scale(*scale)
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates a demo/demo login; it refuses to run with DEBUG off."
+            )
+        User = get_user_model()
+        if User.objects.filter(username=DEMO_USERNAME).exists():
+            self.stdout.write("The demo account is already there; nothing changed.")
+            return
+        with transaction.atomic():
+            counts = seed_demo_account(User, timezone.now())
+        self.stdout.write(
+            self.style.SUCCESS(f"Created the demo account (log in as demo / demo): {counts}.")
+        )
+
+    def seed_scale(self, users: int, clients: int, interactions: int):
+        if min(users, clients, interactions) < 1:
+            raise CommandError("--scale takes three positive numbers: USERS CLIENTS INTERACTIONS.")
+        started = clock.monotonic()
+        User = get_user_model()
+        existing = set(
+            User.objects.filter(username__startswith="bench-").values_list("username", flat=True)
+        )
+        todo = [f"bench-{n:04d}" for n in range(1, users + 1) if f"bench-{n:04d}" not in existing]
+        now = timezone.now()
+        for i, username in enumerate(todo, 1):
+            with transaction.atomic():
+                seed_bench_user(User, username, clients, interactions, now, random.Random(username))
+            self.stdout.write(
+                f"  {username}: {clients} clients, {clients * interactions} interactions ({i}/{len(todo)})"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(todo)} benchmark users created, {users - len(todo)} already there, "
+                f"in {clock.monotonic() - started:.1f} s."
+            )
+        )
+
+
+def make_profile(user, zone: str, windows, *, country="", subdiv="") -> FreelancerProfile:
+    profile = FreelancerProfile.objects.create(
+        user=user, timezone=zone, holiday_country=country, holiday_subdiv=subdiv
+    )
+    WorkingWindow.objects.bulk_create(
+        WorkingWindow(profile=profile, weekday=d, start=s, end=e) for d, s, e in windows
+    )
+    return profile
+
+
+def split_shift_week():
+    """Mon–Thu 09:00–12:30 and 13:30–17:30, Friday 09:00–14:00."""
+    week = [(d, time(9), time(12, 30)) for d in range(4)] + [
+        (d, time(13, 30), time(17, 30)) for d in range(4)
+    ]
+    return week + [(4, time(9), time(14))]
+
+
+def insert_interactions(rows: list[Interaction], calendar) -> None:
+    """Bulk-insert, deriving out_of_hours as Interaction.save() would."""
+    for row in rows:
+        row.out_of_hours = not calendar.is_working(row.occurred_at)
+    if connection.vendor == "postgresql" and len(rows) > 5000:
+        copy_interactions(rows)
+    else:
+        Interaction.objects.bulk_create(rows, batch_size=2000)
+
+
+def copy_interactions(rows: list[Interaction]) -> None:
+    """PostgreSQL COPY: an order of magnitude faster than INSERT for benchmark volumes."""
+    columns = (
+        "owner_id",
+        "client_id",
+        "engagement_id",
+        "direction",
+        "channel",
+        "occurred_at",
+        "summary",
+        "kind",
+        "needs_reply",
+        "tone",
+        "concern",
+        "out_of_hours",
+        "created_at",
+    )
+    now = timezone.now()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY engagements_interaction ({', '.join(columns)}) FROM STDIN"
+        ) as copy,
+    ):
+        for r in rows:
+            copy.write_row(
+                (
+                    r.owner_id,
+                    r.client_id,
+                    r.engagement_id,
+                    r.direction,
+                    r.channel,
+                    r.occurred_at,
+                    r.summary,
+                    r.kind,
+                    r.needs_reply,
+                    r.tone,
+                    r.concern,
+                    r.out_of_hours,
+                    now,
+                )
+            )
+
+
+def seed_demo_account(User, now: datetime) -> str:
+    user = User.objects.create_user(
+        DEMO_USERNAME, "demo@example.com", DEMO_PASSWORD, first_name="Dana"
+    )
+    profile = make_profile(user, "Europe/Berlin", split_shift_week(), country="DE", subdiv="BE")
+    today = now.astimezone(profile.zone).date()
+    DayOff.objects.create(
+        profile=profile, date=today + timedelta(days=17), note="Dentist and a long weekend"
+    )
+    calendar = profile.calendar()
+    rng = random.Random(20261125)
+    rows, n_clients = [], 0
+    for name, org, zone, channels, story in DEMO_CLIENTS:
+        client = Client.objects.create(owner=user, name=name, organisation=org, timezone=zone)
+        Boundaries.objects.create(
+            client=client,
+            **{
+                **Boundaries.defaults_from(profile),
+                "agreed_channels": channels,
+                "reply_window_hours": 8 if story != "hostile" else 16,
+                "confirmed_in_writing_at": None
+                if story == "undocumented"
+                else now - timedelta(days=60),
+                "confirmed_reference": "" if story == "undocumented" else "Kick-off email",
+            },
+        )
+        Contact.objects.create(
+            client=client,
+            name=f"{name.split()[0]} contact",
+            email=f"hello@{name.split()[0].lower()}.example",
+            role="Project lead",
+        )
+        engagement = Engagement.objects.create(
+            client=client,
+            title=f"{name.split()[0]} website refresh",
+            goals="Launch the new site",
+            scope="Design and build 6 pages",
+            start=today - timedelta(days=70),
+            end=today + timedelta(days=40),
+        )
+        rows += history(client, engagement, now, rng, profile.zone, quiet=story in ("quiet", "waiting"))
+        rows += story_interactions(story, client, engagement, now, profile.zone)
+        story_expectations(story, engagement, today, now)
+        n_clients += 1
+    insert_interactions(rows, calendar)
+    return f"{n_clients} clients, {len(rows)} interactions"
+
+
+def at_local(now: datetime, zone, days_ago: int, hour: int, minute: int = 0) -> datetime:
+    day = now.astimezone(zone).date() - timedelta(days=days_ago)
+    return min(datetime.combine(day, time(hour, minute), tzinfo=zone), now - timedelta(minutes=5))
+
+
+def history(client, engagement, now, rng, zone, *, quiet: bool) -> list[Interaction]:
+    """Eight weeks of ordinary back-and-forth in the freelancer's working hours."""
+    rows = []
+    last_day = 21 if quiet else 3
+    for days_ago in range(56, last_day, -1):
+        day = (now - timedelta(days=days_ago)).astimezone(zone)
+        if day.weekday() >= 5 or rng.random() < 0.55:
+            continue
+        asked = at_local(now, zone, days_ago, rng.choice([9, 10, 11, 14, 15]), rng.choice([0, 15, 30]))
+        rows.append(
+            Interaction(
+                client=client,
+                owner_id=client.owner_id,
+                engagement=engagement,
+                direction=IN,
+                channel="email",
+                occurred_at=asked,
+                kind=K.REQUEST,
+                needs_reply=True,
+                summary=rng.choice(
+                    [
+                        "Question about the navigation",
+                        "Can we move the logo?",
+                        "Feedback on the draft",
+                        "Copy for the about page",
+                    ]
+                ),
+            )
+        )
+        rows.append(
+            Interaction(
+                client=client,
+                owner_id=client.owner_id,
+                engagement=engagement,
+                direction=OUT,
+                channel="email",
+                occurred_at=asked + timedelta(minutes=rng.choice([30, 60, 90, 120])),
+                kind=K.PROGRESS_UPDATE if rng.random() < 0.5 else K.OTHER,
+                summary="Answered and shared progress",
+            )
+        )
+        if days_ago % 14 == 0:
+            rows.append(
+                Interaction(
+                    client=client,
+                    owner_id=client.owner_id,
+                    engagement=engagement,
+                    direction=OUT,
+                    channel="video",
+                    occurred_at=asked + timedelta(minutes=140),
+                    kind=K.CHECK_IN,
+                    summary="Fortnightly check-in call",
+                    tone="positive",
+                )
+            )
+    return rows
+
+
+def story_interactions(story, client, engagement, now, my_zone) -> list[Interaction]:
+    """The recent events that make each demo client's rule fire."""
+
+    def make(direction, when, **kw):
+        return Interaction(
+            client=client,
+            owner_id=client.owner_id,
+            engagement=engagement,
+            direction=direction,
+            occurred_at=when,
+            **{"channel": "email", "summary": "", **kw},
+        )
+
+    mine = lambda days_ago, hour, minute=0: at_local(now, my_zone, days_ago, hour, minute)  # noqa: E731
+    if story == "reply_owed":
+        return [
+            make(
+                IN,
+                now - timedelta(hours=7),
+                kind=K.REQUEST,
+                needs_reply=True,
+                summary="Can you send the launch checklist?",
+                concern="Worried the launch date slips",
+            )
+        ]
+    if story == "healthy":
+        return [
+            make(
+                IN,
+                now - timedelta(days=1, hours=2),
+                kind=K.APPROVAL,
+                tone="positive",
+                summary="Love the new homepage",
+            ),
+            make(
+                OUT, now - timedelta(days=1), kind=K.PROGRESS_UPDATE, summary="Weekly update sent"
+            ),
+        ]
+    if story == "after_hours":
+        return [
+            make(
+                IN,
+                mine(d, h, 10),
+                channel="chat",
+                kind=K.REQUEST,
+                needs_reply=False,
+                summary="Quick one before tomorrow's board meeting",
+                tone="tense",
+            )
+            for d, h in ((12, 22), (9, 21), (6, 23), (3, 22), (1, 20))
+        ] + [make(OUT, mine(1, 23, 40), kind=K.OTHER, summary="Answered late at night (again)")]
+    if story == "hostile":
+        return [
+            make(
+                IN,
+                now - timedelta(days=20),
+                tone="hostile",
+                kind=K.COMPLAINT,
+                summary="This is unacceptable, we are paying you for this",
+                concern="Budget pressure from the board",
+            ),
+            make(
+                IN,
+                now - timedelta(days=2),
+                channel="sms",
+                tone="hostile",
+                kind=K.COMPLAINT,
+                summary="Answer your phone. Now.",
+                needs_reply=True,
+                concern="Their own deadline moved",
+            ),
+        ]
+    if story == "overdue":
+        return [
+            make(
+                IN,
+                now - timedelta(days=4),
+                kind=K.REQUEST,
+                summary="Where is the event microsite?",
+                tone="tense",
+            )
+        ]
+    if story == "waiting":
+        return [
+            make(
+                OUT,
+                now - timedelta(days=12),
+                kind=K.REQUEST,
+                summary="Sent the wireframes, waiting for feedback",
+            )
+        ]
+    if story == "undocumented":
+        return [
+            make(
+                IN,
+                now - timedelta(days=5),
+                channel="email",
+                kind=K.REQUEST,
+                summary="On the phone we agreed to add a booking form",
+                needs_reply=False,
+            )
+        ]
+    return []
+
+
+def story_expectations(story, engagement, today: date, now: datetime) -> None:
+    E = Expectation
+    E.objects.create(
+        engagement=engagement,
+        title="Final handover",
+        due=today + timedelta(days=35),
+        confirmed_in_writing=True,
+        confirmed_reference="Contract §4",
+        created_at=now - timedelta(days=60),
+    )
+    if story == "overdue":
+        E.objects.create(
+            engagement=engagement,
+            title="Event microsite",
+            due=today - timedelta(days=3),
+            status=E.Status.IN_PROGRESS,
+            confirmed_in_writing=True,
+            created_at=now - timedelta(days=30),
+        )
+        E.objects.create(
+            engagement=engagement,
+            title="Speaker page",
+            due=today + timedelta(days=1),
+            confirmed_in_writing=True,
+            created_at=now - timedelta(days=20),
+        )
+    elif story == "waiting":
+        E.objects.create(
+            engagement=engagement,
+            title="Feedback on wireframes",
+            kind=E.Kind.FEEDBACK,
+            owed_by="client",
+            due=today - timedelta(days=5),
+            confirmed_in_writing=True,
+            created_at=now - timedelta(days=14),
+        )
+    elif story == "undocumented":
+        booking = E.objects.create(
+            engagement=engagement,
+            title="Booking form",
+            due=today + timedelta(days=10),
+            created_at=now - timedelta(days=5),
+        )
+        booking.due = today + timedelta(days=14)
+        booking.change_note = ChangeNote(requested_by="client")
+        booking.save()
+        engagement.scope += " + a booking form"
+        engagement.change_note = ChangeNote(requested_by="client")
+        engagement.save()
+    elif story == "reply_owed":
+        E.objects.create(
+            engagement=engagement,
+            title="Launch checklist",
+            due=today + timedelta(days=6),
+            status=E.Status.IN_PROGRESS,
+            confirmed_in_writing=True,
+            created_at=now - timedelta(days=10),
+        )
+
+
+def seed_bench_user(User, username, n_clients, n_interactions, now, rng) -> None:
+    """One benchmark user: clients with boundaries, an engagement, two expectations and history."""
+    user = User.objects.create_user(username, f"{username}@example.com")  # unusable password
+    zone = rng.choice(["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney"])
+    profile = make_profile(
+        user, zone, split_shift_week(), country="DE" if zone == "Europe/Berlin" else ""
+    )
+    calendar = profile.calendar()
+    clients = Client.objects.bulk_create(
+        Client(
+            owner=user,
+            name=f"Client {n:04d}",
+            organisation=f"Org {n}",
+            timezone=rng.choice(
+                [
+                    "Europe/London",
+                    "America/Chicago",
+                    "Asia/Tokyo",
+                    "Pacific/Auckland",
+                    "Europe/Berlin",
+                ]
+            ),
+        )
+        for n in range(n_clients)
+    )
+    defaults = Boundaries.defaults_from(profile)
+    Boundaries.objects.bulk_create(Boundaries(client=c, owner=user, **defaults) for c in clients)
+    engagements = Engagement.objects.bulk_create(
+        Engagement(client=c, owner=user, title="Retainer", start=now.date() - timedelta(days=90))
+        for c in clients
+    )
+    today = now.date()
+    Expectation.objects.bulk_create(
+        Expectation(
+            engagement=e,
+            client_id=e.client_id,
+            owner=user,
+            title=title,
+            owed_by=party,
+            due=today + timedelta(days=rng.randint(-10, 20)),
+            confirmed_in_writing=rng.random() < 0.8,
+        )
+        for e in engagements
+        for title, party in (("Milestone", "freelancer"), ("Feedback", "client"))
+    )
+    span = timedelta(days=56).total_seconds()
+    rows = []
+    for client, engagement in zip(clients, engagements, strict=True):
+        for i in range(n_interactions):
+            inbound = i % 2 == 0
+            when = now - timedelta(seconds=rng.random() * span)
+            rows.append(
+                Interaction(
+                    owner_id=user.pk,
+                    client_id=client.pk,
+                    engagement_id=engagement.pk,
+                    direction=IN if inbound else OUT,
+                    channel=rng.choice(["email", "email", "chat", "phone"]),
+                    occurred_at=when,
+                    summary="Benchmark message",
+                    kind=rng.choice([K.REQUEST, K.PROGRESS_UPDATE, K.CHECK_IN, K.OTHER]),
+                    needs_reply=inbound and rng.random() < 0.4,
+                    tone="hostile" if rng.random() < 0.002 else "neutral",
+                    concern="",
+                )
+            )
+    insert_interactions(rows, calendar)
