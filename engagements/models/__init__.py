@@ -1,7 +1,17 @@
-"""Engagements, expectations, the append-only change record and the communication log."""
+"""Engagements, expectations, the append-only change record, the communication log and flags."""
 
 from engagements.models.change_record import ChangeRecord
 from engagements.models.engagement import Engagement, Expectation, Party
+from engagements.models.flag import Flag, Rule, Severity
 from engagements.models.interaction import Interaction
 
-__all__ = ["ChangeRecord", "Engagement", "Expectation", "Interaction", "Party"]
+__all__ = [
+    "ChangeRecord",
+    "Engagement",
+    "Expectation",
+    "Flag",
+    "Interaction",
+    "Party",
+    "Rule",
+    "Severity",
+]

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -49,6 +50,11 @@ class Engagement(ChangeTracked, Owned):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "The end date cannot be before the start date."})
 
 
 class Expectation(ChangeTracked, Owned):

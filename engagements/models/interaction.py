@@ -84,16 +84,19 @@ class Interaction(Owned):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.occurred_at and self.occurred_at > timezone.now() + self.FUTURE_TOLERANCE:
-            raise ValidationError(
-                {
-                    "occurred_at": "That time is in the future: log an interaction once it has happened."
-                }
+            errors["occurred_at"] = (
+                "That time is in the future: log an interaction once it has happened."
             )
+        if self.needs_reply and self.direction != self.Direction.INBOUND:
+            errors["needs_reply"] = "Only a message from the client can need a reply."
         for name in ("engagement", "contact"):
             related = getattr(self, name) if getattr(self, f"{name}_id") else None
             if related is not None and related.client_id != self.client_id:
-                raise ValidationError({name: f"That {name} is not with this client."})
+                errors[name] = f"That {name} is not with this client."
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         if self._state.adding:

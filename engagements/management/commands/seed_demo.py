@@ -196,12 +196,68 @@ def seed_demo_account(User, now: datetime) -> str:
             start=today - timedelta(days=70),
             end=today + timedelta(days=40),
         )
-        rows += history(client, engagement, now, rng, profile.zone, quiet=story in ("quiet", "waiting"))
+        rows += history(
+            client, engagement, now, rng, profile.zone, quiet=story in ("quiet", "waiting")
+        )
         rows += story_interactions(story, client, engagement, now, profile.zone)
+        rows += keeping_in_touch(story, client, engagement, now, calendar)
         story_expectations(story, engagement, today, now)
         n_clients += 1
     insert_interactions(rows, calendar)
+    Client.objects.filter(owner=user).update(created_at=now - timedelta(days=70))
     return f"{n_clients} clients, {len(rows)} interactions"
+
+
+def working_time_ago(calendar, now: datetime, amount: timedelta) -> datetime:
+    """The latest moment with `amount` of working time between it and now."""
+    at = now
+    while calendar.working_time_between(at, now) < amount:
+        at -= timedelta(minutes=15)
+    return at
+
+
+def keeping_in_touch(story, client, engagement, now, calendar) -> list[Interaction]:
+    """Recent updates and check-ins for the clients whose story is not about lapsed contact;
+    Acme is also owed a reply that has used most of its window."""
+
+    def make(direction, when, kind, summary):
+        return Interaction(
+            client=client,
+            owner_id=client.owner_id,
+            engagement=engagement,
+            direction=direction,
+            channel="video" if kind == K.CHECK_IN else "email",
+            occurred_at=when,
+            kind=kind,
+            summary=summary,
+            needs_reply=direction == IN,
+        )
+
+    if story == "reply_owed":
+        asked = working_time_ago(calendar, now, timedelta(hours=6, minutes=30))
+        request = make(IN, asked, K.REQUEST, "Can you send the launch checklist?")
+        request.concern = "Worried that the launch date slips"
+        return [request]
+    rows = []
+    if story not in ("quiet", "waiting"):
+        rows.append(
+            make(
+                OUT,
+                working_time_ago(calendar, now, timedelta(hours=30)),
+                K.CHECK_IN,
+                "Check-in call",
+            )
+        )
+    if story in ("healthy", "after_hours", "undocumented"):
+        rows.append(
+            make(
+                OUT,
+                working_time_ago(calendar, now, timedelta(hours=9)),
+                K.PROGRESS_UPDATE,
+                "Weekly update",
+            )
+        )
+    return rows
 
 
 def at_local(now: datetime, zone, days_ago: int, hour: int, minute: int = 0) -> datetime:
@@ -217,7 +273,13 @@ def history(client, engagement, now, rng, zone, *, quiet: bool) -> list[Interact
         day = (now - timedelta(days=days_ago)).astimezone(zone)
         if day.weekday() >= 5 or rng.random() < 0.55:
             continue
-        asked = at_local(now, zone, days_ago, rng.choice([9, 10, 11, 14, 15]), rng.choice([0, 15, 30]))
+        asked = at_local(
+            now,
+            zone,
+            days_ago,
+            rng.choice([9, 10, 11] if day.weekday() == 4 else [9, 10, 11, 14, 15]),
+            rng.choice([0, 15, 30]),
+        )
         rows.append(
             Interaction(
                 client=client,
@@ -281,17 +343,6 @@ def story_interactions(story, client, engagement, now, my_zone) -> list[Interact
         )
 
     mine = lambda days_ago, hour, minute=0: at_local(now, my_zone, days_ago, hour, minute)  # noqa: E731
-    if story == "reply_owed":
-        return [
-            make(
-                IN,
-                now - timedelta(hours=7),
-                kind=K.REQUEST,
-                needs_reply=True,
-                summary="Can you send the launch checklist?",
-                concern="Worried the launch date slips",
-            )
-        ]
     if story == "healthy":
         return [
             make(

@@ -1,0 +1,480 @@
+"""One evaluation pass for one freelancer: a set-based query per rule, then reconcile the flags.
+
+SQL narrows the candidates (for example "asked at least 75 % of the shortest reply window ago,
+in wall-clock time", since working time never runs faster than the wall clock); the pure
+functions in engagements/rules.py do the business-time arithmetic for those candidates only.
+The number of queries does not depend on the number of clients.
+
+Safe to run twice, or on two workers at once: inserts rely on the partial unique constraint
+(ON CONFLICT DO NOTHING), and every update is conditional on the state it was read in.
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from clients.business_time import BusinessCalendar
+from clients.models import Boundaries, Client, FreelancerProfile
+from engagements import rules
+from engagements.models import (
+    ChangeRecord,
+    Engagement,
+    Expectation,
+    Flag,
+    Interaction,
+    Rule,
+)
+from engagements.models.flag import SEVERITY_RANK
+
+log = logging.getLogger(__name__)
+
+IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
+OPEN_EXPECTATION = [Expectation.Status.NOT_STARTED, Expectation.Status.IN_PROGRESS]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Rules this pass raises and clears. Walk-away needs health snapshots and is evaluated there.
+RULES = [r for r in Rule.values if r != Rule.WALK_AWAY]
+# Rules about one event: raised once per interaction, never cleared by the rule, only by hand.
+EVENT_RULES = {Rule.OUT_OF_HOURS, Rule.SELF_BOUNDARY, Rule.OFF_CHANNEL}
+TRACKED_FIELDS = ("severity", "summary", "figures", "since", "warn_at", "breach_at")
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    id: int
+    name: str
+    status: str
+    reply_window_hours: int
+    update_cadence_days: int
+    checkin_cadence_days: int
+    agreed_channels: list
+    after_hours_ok: bool
+    created_at: datetime
+
+
+@dataclass
+class Pass:
+    """Everything one pass knows: the freelancer, their calendar, their clients, the time."""
+
+    owner_id: int
+    now: datetime
+    calendar: BusinessCalendar
+    thresholds: rules.Thresholds
+    clients: dict[int, ClientInfo]
+    scoped: bool  # only some clients (after logging an interaction), not all
+
+    def interactions(self):
+        return Interaction.objects.filter(owner_id=self.owner_id, client_id__in=self.clients)
+
+    def local_midnight(self, day) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.calendar.tz)
+
+
+def load_pass(owner_id: int, now: datetime, client_ids=None) -> Pass | None:
+    profile = FreelancerProfile.objects.filter(user_id=owner_id).first()
+    if profile is None:
+        return None
+    qs = (
+        Client.objects.owned_by(owner_id)
+        .exclude(status=Client.Status.ENDED)
+        .select_related("boundaries")
+    )
+    if client_ids is not None:
+        qs = qs.filter(pk__in=client_ids)
+    clients = {}
+    for c in qs:
+        b = getattr(c, "boundaries", None) or Boundaries(**Boundaries.defaults_from(profile))
+        clients[c.pk] = ClientInfo(
+            c.pk,
+            c.name,
+            c.status,
+            b.reply_window_hours,
+            b.update_cadence_days,
+            b.checkin_cadence_days,
+            list(b.agreed_channels),
+            b.after_hours_policy == Boundaries.AfterHours.OK,
+            c.created_at,
+        )
+    return Pass(
+        owner_id,
+        now,
+        profile.calendar(),
+        rules.Thresholds.of(profile),
+        clients,
+        client_ids is not None,
+    )
+
+
+# Candidates: one query per rule -----------------------------------------------------------
+
+
+def find_reply_owed(p: Pass):
+    if not p.clients:
+        return
+    latest_out = (
+        p.interactions().filter(client=OuterRef("pk"), direction=OUT).order_by("-occurred_at")
+    )
+    first_open = Interaction.objects.filter(
+        client=OuterRef("pk"),
+        direction=IN,
+        needs_reply=True,
+        occurred_at__gt=OuterRef("answered_up_to"),
+    ).order_by("occurred_at", "pk")
+    shortest = min(c.reply_window_hours for c in p.clients.values())
+    rows = (
+        Client.objects.filter(pk__in=p.clients)
+        .annotate(answered_up_to=Coalesce(Subquery(latest_out.values("occurred_at")[:1]), EPOCH))
+        .annotate(
+            asked_at=Subquery(first_open.values("occurred_at")[:1]),
+            asked_id=Subquery(first_open.values("pk")[:1]),
+        )
+        .filter(
+            asked_at__lte=p.now
+            - timedelta(hours=shortest) * p.thresholds.reply_warning_percent / 100
+        )
+        .values_list("pk", "asked_id", "asked_at")
+    )
+    for client_id, asked_id, asked_at in rows:
+        c = p.clients[client_id]
+        yield rules.reply_owed(
+            p.calendar,
+            p.thresholds,
+            p.now,
+            client_id=client_id,
+            client_name=c.name,
+            interaction_id=asked_id,
+            asked_at=asked_at,
+            window_hours=c.reply_window_hours,
+        )
+
+
+def _last_interaction_by_client(p: Pass, q: Q, client_filter: Q):
+    latest = (
+        p.interactions()
+        .filter(q, client=OuterRef("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    return Client.objects.filter(client_filter, pk__in=p.clients).annotate(last=Subquery(latest))
+
+
+def find_update_owed(p: Pass):
+    active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
+    rows = _last_interaction_by_client(
+        p, Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE), Exists(active)
+    )
+    rows = rows.annotate(engaged_since=Subquery(active.order_by("start").values("start")[:1]))
+    for client_id, last, engaged_since in rows.values_list("pk", "last", "engaged_since"):
+        c = p.clients[client_id]
+        since = max(last or EPOCH, p.local_midnight(engaged_since))
+        yield rules.update_owed(
+            p.calendar,
+            p.thresholds,
+            p.now,
+            client_id=client_id,
+            client_name=c.name,
+            last_update_at=since,
+            cadence_days=c.update_cadence_days,
+        )
+
+
+def find_check_in_missed(p: Pass):
+    kinds = [Interaction.Kind.CHECK_IN, Interaction.Kind.MEETING]
+    rows = _last_interaction_by_client(p, Q(kind__in=kinds), Q(status=Client.Status.ACTIVE))
+    for client_id, last in rows.values_list("pk", "last"):
+        c = p.clients[client_id]
+        yield rules.check_in_missed(
+            p.calendar,
+            p.thresholds,
+            p.now,
+            client_id=client_id,
+            client_name=c.name,
+            last_check_in_at=max(last or EPOCH, c.created_at),
+            cadence_days=c.checkin_cadence_days,
+        )
+
+
+def _open_expectations(p: Pass, owed_by: str, due_before):
+    return Expectation.objects.filter(
+        owner_id=p.owner_id,
+        client_id__in=p.clients,
+        owed_by=owed_by,
+        status__in=OPEN_EXPECTATION,
+        due__lte=due_before,
+    )
+
+
+def find_waiting_on_client(p: Pass):
+    today = p.now.astimezone(p.calendar.tz).date()
+    latest_in = (
+        p.interactions().filter(client=OuterRef("client"), direction=IN).order_by("-occurred_at")
+    )
+    rows = _open_expectations(p, "client", today - timedelta(days=1)).annotate(
+        last_in=Subquery(latest_in.values("occurred_at")[:1])
+    )
+    for e in rows.values("pk", "client_id", "title", "due", "last_in"):
+        yield rules.waiting_on_client(
+            p.calendar,
+            p.now,
+            client_id=e["client_id"],
+            client_name=p.clients[e["client_id"]].name,
+            expectation_id=e["pk"],
+            title=e["title"],
+            due=e["due"],
+            last_inbound_at=e["last_in"],
+        )
+
+
+def find_deadline(p: Pass):
+    today = p.now.astimezone(p.calendar.tz).date()
+    # Working days are never shorter than calendar days; a week of slack covers weekends and holidays.
+    horizon = today + timedelta(days=p.thresholds.deadline_risk_days + 7)
+    for e in _open_expectations(p, "freelancer", horizon).values(
+        "pk", "client_id", "title", "due", "status"
+    ):
+        yield rules.deadline(
+            p.calendar,
+            p.thresholds,
+            p.now,
+            client_id=e["client_id"],
+            client_name=p.clients[e["client_id"]].name,
+            expectation_id=e["pk"],
+            title=e["title"],
+            due=e["due"],
+            started=e["status"] != Expectation.Status.NOT_STARTED,
+        )
+
+
+def find_undocumented(p: Pass):
+    cutoff = p.now - timedelta(days=p.thresholds.undocumented_after_days)
+    expectations = Expectation.objects.filter(
+        owner_id=p.owner_id,
+        client_id__in=p.clients,
+        confirmed_in_writing=False,
+        status__in=OPEN_EXPECTATION,
+        created_at__lte=cutoff,
+    ).values_list("pk", "client_id", "title", "created_at")
+    for pk, client_id, title, made_at in expectations:
+        yield rules.undocumented(
+            p.calendar,
+            p.thresholds,
+            p.now,
+            client_id=client_id,
+            client_name=p.clients[client_id].name,
+            subject=f"expectation:{pk}",
+            what=title,
+            made_at=made_at,
+            expectation_id=pk,
+        )
+    changes = ChangeRecord.objects.filter(
+        owner_id=p.owner_id,
+        client_id__in=p.clients,
+        confirmed_in_writing=False,
+        changed_at__lte=cutoff,
+    ).values_list("pk", "client_id", "subject", "field", "to_value", "changed_at")
+    for pk, client_id, subject, field, to_value, made_at in changes:
+        yield rules.undocumented(
+            p.calendar,
+            p.thresholds,
+            p.now,
+            client_id=client_id,
+            client_name=p.clients[client_id].name,
+            subject=f"change:{pk}",
+            what=f"{subject} {field} → {to_value}",
+            made_at=made_at,
+            change_record_id=pk,
+        )
+
+
+def _recent_unflagged(p: Pass, rule: str, **filters):
+    flagged = Flag.objects.filter(owner_id=p.owner_id, rule=rule, interaction=OuterRef("pk"))
+    since = p.now - timedelta(days=p.thresholds.boundary_pattern_days)
+    return (
+        p.interactions()
+        .filter(occurred_at__gte=since, **filters)
+        .exclude(Exists(flagged))
+        .values_list("pk", "client_id", "occurred_at", "channel")
+    )
+
+
+def find_out_of_hours(p: Pass):
+    for pk, client_id, at, _ in _recent_unflagged(
+        p, Rule.OUT_OF_HOURS, direction=IN, out_of_hours=True
+    ):
+        c = p.clients[client_id]
+        if not c.after_hours_ok:
+            yield rules.out_of_hours(
+                client_id=client_id, client_name=c.name, interaction_id=pk, at=at
+            )
+
+
+def find_self_boundary(p: Pass):
+    for pk, client_id, at, _ in _recent_unflagged(
+        p, Rule.SELF_BOUNDARY, direction=OUT, out_of_hours=True
+    ):
+        c = p.clients[client_id]
+        if not c.after_hours_ok:
+            yield rules.self_boundary(
+                client_id=client_id, client_name=c.name, interaction_id=pk, at=at
+            )
+
+
+def find_off_channel(p: Pass):
+    for pk, client_id, at, channel in _recent_unflagged(p, Rule.OFF_CHANNEL, direction=IN):
+        c = p.clients[client_id]
+        yield rules.off_channel(
+            client_id=client_id,
+            client_name=c.name,
+            interaction_id=pk,
+            at=at,
+            channel=channel,
+            agreed=c.agreed_channels,
+        )
+
+
+def _count_by_client(p: Pass, days: int, **filters):
+    return (
+        p.interactions()
+        .filter(occurred_at__gte=p.now - timedelta(days=days), direction=IN, **filters)
+        .values("client_id")
+        .annotate(n=Count("pk"), first=Min("occurred_at"))
+        .values_list("client_id", "n", "first")
+    )
+
+
+def find_boundary_pattern(p: Pass):
+    t = p.thresholds
+    for client_id, n, first in _count_by_client(p, t.boundary_pattern_days, out_of_hours=True):
+        c = p.clients[client_id]
+        if not c.after_hours_ok:
+            yield rules.boundary_pattern(
+                t, client_id=client_id, client_name=c.name, count=n, first_at=first
+            )
+
+
+def find_disrespect(p: Pass):
+    t = p.thresholds
+    for client_id, n, first in _count_by_client(
+        p, t.disrespect_window_days, tone=Interaction.Tone.HOSTILE
+    ):
+        yield rules.disrespect(
+            t, client_id=client_id, client_name=p.clients[client_id].name, count=n, first_at=first
+        )
+
+
+FINDERS = {
+    Rule.REPLY_OWED: find_reply_owed,
+    Rule.UPDATE_OWED: find_update_owed,
+    Rule.CHECK_IN_MISSED: find_check_in_missed,
+    Rule.WAITING_ON_CLIENT: find_waiting_on_client,
+    Rule.OUT_OF_HOURS: find_out_of_hours,
+    Rule.BOUNDARY_PATTERN: find_boundary_pattern,
+    Rule.SELF_BOUNDARY: find_self_boundary,
+    Rule.DEADLINE: find_deadline,
+    Rule.UNDOCUMENTED: find_undocumented,
+    Rule.OFF_CHANNEL: find_off_channel,
+    Rule.DISRESPECT: find_disrespect,
+}
+
+
+# Reconcile: findings against the flags that are live now ----------------------------------
+
+
+@dataclass
+class Outcome:
+    raised: Counter
+    changed: int = 0
+    resolved: int = 0
+    reopened: int = 0
+
+    @property
+    def rows_written(self) -> int:
+        return sum(self.raised.values()) + self.changed + self.resolved + self.reopened
+
+
+def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
+    live = Flag.objects.filter(owner_id=p.owner_id, rule__in=RULES).exclude(
+        state=Flag.State.RESOLVED
+    )
+    if p.scoped:
+        live = live.filter(client_id__in=list(p.clients))
+    existing = {(f.rule, f.subject): f for f in live}
+    out = Outcome(Counter())
+    new = []
+    for finding in findings:
+        flag = existing.pop((finding.rule, finding.subject), None)
+        if flag is None:
+            new.append(
+                Flag(owner_id=p.owner_id, opened_at=p.now, last_seen_at=p.now, **finding.__dict__)
+            )
+        else:
+            out.changed += update_flag(flag, finding, p.now)
+            if flag.state == Flag.State.SNOOZED and flag.snoozed_until <= p.now:
+                out.reopened += Flag.objects.filter(pk=flag.pk, state=Flag.State.SNOOZED).update(
+                    state=Flag.State.OPEN
+                )
+    if new:
+        # Another worker may raise the same flag at the same moment: the constraint keeps one.
+        Flag.objects.bulk_create(new, ignore_conflicts=True)
+        raised = Flag.objects.filter(owner_id=p.owner_id, opened_at=p.now).values_list(
+            "rule", flat=True
+        )
+        out.raised.update(raised)
+    for flag in existing.values():
+        if flag.rule not in EVENT_RULES:
+            out.resolved += Flag.objects.filter(pk=flag.pk, state=flag.state).update(
+                state=Flag.State.RESOLVED, resolved_at=p.now, resolved_by=Flag.ResolvedBy.RULE
+            )
+        elif flag.state == Flag.State.SNOOZED and flag.snoozed_until <= p.now:
+            out.reopened += Flag.objects.filter(pk=flag.pk, state=Flag.State.SNOOZED).update(
+                state=Flag.State.OPEN
+            )
+    return out
+
+
+def update_flag(flag: Flag, finding: rules.Finding, now: datetime) -> int:
+    """Bring a live flag up to date with its finding; a warning turning red stays the same row.
+
+    A flag that gets worse is reopened even if it was acknowledged: there is news.
+    """
+    changes = {
+        name: getattr(finding, name)
+        for name in TRACKED_FIELDS
+        if getattr(flag, name) != getattr(finding, name)
+    }
+    if not changes:
+        return 0
+    changes["last_seen_at"] = now
+    if (
+        SEVERITY_RANK[finding.severity] > SEVERITY_RANK[flag.severity]
+        and flag.state == Flag.State.ACKNOWLEDGED
+    ):
+        changes["state"] = Flag.State.OPEN
+    return Flag.objects.filter(pk=flag.pk, state=flag.state, severity=flag.severity).update(
+        **changes
+    )
+
+
+def evaluate(
+    owner_id: int, *, now: datetime | None = None, client_ids=None, retries: int = 1
+) -> Outcome:
+    """Run every rule for one freelancer (or some of their clients) and reconcile their flags."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            p = load_pass(owner_id, now, client_ids)
+            if p is None:
+                return Outcome(Counter())
+            findings = [f for finder in FINDERS.values() for f in finder(p) if f is not None]
+            return reconcile(p, findings)
+    except IntegrityError:
+        # A client (or its interaction) was deleted while we ran: run again without it.
+        if retries <= 0:
+            raise
+        log.info("Evaluation of user %s raced a deletion; running again", owner_id)
+        return evaluate(owner_id, now=now, client_ids=client_ids, retries=retries - 1)
