@@ -45,9 +45,14 @@ def main() -> int:
                 stopping, exit_code = True, child.returncode or 1
                 break
         time.sleep(0.5)
-    for child in children.values():
+    for name, child in children.items():
         if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
+            # runserver's autoreloader runs the server in a child: signal its whole group.
+            # Celery's main process shuts its pool down itself (a warm shutdown).
+            if name == "web":
+                os.killpg(child.pid, signal.SIGTERM)
+            else:
+                child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 15
     for child in children.values():
         try:

@@ -108,3 +108,22 @@ def email_from_url(name: str, url: str) -> dict:
     raise ImproperlyConfigured(
         f"{name}={url!r} is not an email URL: expected smtp://user:pass@host:587/?tls=1 or console://"
     )
+
+
+def env_cron(name: str, default: str):
+    """A crontab from five fields ("*/5 * * * *"), or None when the variable says "disable"."""
+    from celery.schedules import crontab
+
+    raw = os.environ.get(name, default).strip()
+    if raw.lower() == "disable":
+        return None
+    fields = raw.split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a cron schedule: five fields, e.g. '*/5 * * * *', or 'disable'."
+        )
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    try:
+        return crontab(minute, hour, day_of_week, day_of_month, month_of_year)
+    except ValueError as e:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a cron schedule: {e}") from None

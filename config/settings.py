@@ -8,7 +8,15 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, email_from_url, env_bool, env_int, env_list, env_str
+from config.env import (
+    database_from_url,
+    email_from_url,
+    env_bool,
+    env_cron,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -151,7 +159,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat entries: (task, schedule variable, default cron, expires in seconds — shorter than the
+# interval, so a backlog never runs stale passes). Set a variable to "disable" to turn one off.
+BEAT_JOBS = {
+    "evaluate-flags": (
+        "engagements.tasks.evaluate_everyone",
+        "EVALUATE_FLAGS_CRON",
+        "*/5 * * * *",
+        240,
+    ),
+}
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": schedule, "options": {"expires": expires}}
+    for name, (task, variable, default, expires) in BEAT_JOBS.items()
+    if (schedule := env_cron(variable, default)) is not None
+}
 
 LOGGING = {
     "version": 1,

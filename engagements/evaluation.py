@@ -11,7 +11,7 @@ Safe to run twice, or on two workers at once: inserts rely on the partial unique
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
@@ -30,7 +30,7 @@ from engagements.models import (
     Interaction,
     Rule,
 )
-from engagements.models.flag import SEVERITY_RANK
+from engagements.models.flag import ACKNOWLEDGE_CLEARS, SEVERITY_RANK
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,6 @@ OPEN_EXPECTATION = [Expectation.Status.NOT_STARTED, Expectation.Status.IN_PROGRE
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Rules this pass raises and clears. Walk-away needs health snapshots and is evaluated there.
 RULES = [r for r in Rule.values if r != Rule.WALK_AWAY]
-# Rules about one event: raised once per interaction, never cleared by the rule, only by hand.
-EVENT_RULES = {Rule.OUT_OF_HOURS, Rule.SELF_BOUNDARY, Rule.OFF_CHANNEL}
 TRACKED_FIELDS = ("severity", "summary", "figures", "since", "warn_at", "breach_at")
 
 
@@ -277,7 +275,7 @@ def find_undocumented(p: Pass):
         confirmed_in_writing=False,
         changed_at__lte=cutoff,
     ).values_list("pk", "client_id", "subject", "field", "to_value", "changed_at")
-    for pk, client_id, subject, field, to_value, made_at in changes:
+    for pk, client_id, subject, field_name, to_value, made_at in changes:
         yield rules.undocumented(
             p.calendar,
             p.thresholds,
@@ -285,7 +283,7 @@ def find_undocumented(p: Pass):
             client_id=client_id,
             client_name=p.clients[client_id].name,
             subject=f"change:{pk}",
-            what=f"{subject} {field} → {to_value}",
+            what=f"{subject} {field_name} → {to_value}",
             made_at=made_at,
             change_record_id=pk,
         )
@@ -387,14 +385,16 @@ FINDERS = {
 
 @dataclass
 class Outcome:
-    raised: Counter
+    """What a pass wrote: flags raised and resolved per rule, flags changed or reopened."""
+
+    raised: Counter = field(default_factory=Counter)
+    resolved: Counter = field(default_factory=Counter)
     changed: int = 0
-    resolved: int = 0
     reopened: int = 0
 
     @property
     def rows_written(self) -> int:
-        return sum(self.raised.values()) + self.changed + self.resolved + self.reopened
+        return self.raised.total() + self.resolved.total() + self.changed + self.reopened
 
 
 def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
@@ -404,7 +404,7 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
     if p.scoped:
         live = live.filter(client_id__in=list(p.clients))
     existing = {(f.rule, f.subject): f for f in live}
-    out = Outcome(Counter())
+    out = Outcome()
     new = []
     for finding in findings:
         flag = existing.pop((finding.rule, finding.subject), None)
@@ -426,8 +426,8 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
         )
         out.raised.update(raised)
     for flag in existing.values():
-        if flag.rule not in EVENT_RULES:
-            out.resolved += Flag.objects.filter(pk=flag.pk, state=flag.state).update(
+        if flag.rule not in ACKNOWLEDGE_CLEARS:
+            out.resolved[flag.rule] += Flag.objects.filter(pk=flag.pk, state=flag.state).update(
                 state=Flag.State.RESOLVED, resolved_at=p.now, resolved_by=Flag.ResolvedBy.RULE
             )
         elif flag.state == Flag.State.SNOOZED and flag.snoozed_until <= p.now:
@@ -469,7 +469,7 @@ def evaluate(
         with transaction.atomic():
             p = load_pass(owner_id, now, client_ids)
             if p is None:
-                return Outcome(Counter())
+                return Outcome()
             findings = [f for finder in FINDERS.values() for f in finder(p) if f is not None]
             return reconcile(p, findings)
     except IntegrityError:

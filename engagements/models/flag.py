@@ -33,6 +33,8 @@ class Severity(models.TextChoices):
 
 
 SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.BREACH: 2}
+# Rules about one event (a message): raised once per interaction, cleared when acknowledged.
+ACKNOWLEDGE_CLEARS = frozenset({Rule.OUT_OF_HOURS, Rule.SELF_BOUNDARY, Rule.OFF_CHANNEL})
 
 
 class FlagQuerySet(OwnedQuerySet):
@@ -125,3 +127,50 @@ class Flag(Owned):
 
     def __str__(self):
         return f"{self.get_rule_display()} ({self.severity}): {self.summary}"
+
+    @property
+    def clears_on_acknowledge(self) -> bool:
+        """Flags about one event (an out-of-hours message) are done once seen."""
+        return self.rule in ACKNOWLEDGE_CLEARS
+
+    def _transition(self, from_states, **changes) -> bool:
+        """Conditional update from one of `from_states`; False if someone else moved it first."""
+        done = Flag.objects.filter(pk=self.pk, state__in=from_states).update(**changes)
+        if done:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return bool(done)
+
+    def acknowledge(self, now=None) -> bool:
+        now = now or timezone.now()
+        changes = {"state": self.State.ACKNOWLEDGED, "acknowledged_at": now}
+        if self.clears_on_acknowledge:
+            changes |= {
+                "state": self.State.RESOLVED,
+                "resolved_at": now,
+                "resolved_by": self.ResolvedBy.HAND,
+            }
+        return self._transition([self.State.OPEN, self.State.SNOOZED], **changes)
+
+    def snooze(self, until, reason: str, now=None) -> bool:
+        now = now or timezone.now()
+        if until <= now:
+            raise ValueError("A snooze must end in the future.")
+        if not reason.strip():
+            raise ValueError("Say why you are snoozing it.")
+        return self._transition(
+            [self.State.OPEN, self.State.ACKNOWLEDGED, self.State.SNOOZED],
+            state=self.State.SNOOZED,
+            snoozed_until=until,
+            snooze_reason=reason.strip(),
+        )
+
+    def resolve(self, note: str, now=None) -> bool:
+        """Resolve by hand, with a note saying how."""
+        return self._transition(
+            [self.State.OPEN, self.State.ACKNOWLEDGED, self.State.SNOOZED],
+            state=self.State.RESOLVED,
+            resolved_at=now or timezone.now(),
+            resolved_by=self.ResolvedBy.HAND,
+            resolution_note=note.strip(),
+        )

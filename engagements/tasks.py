@@ -1,0 +1,32 @@
+"""Celery tasks: thin shells that take ids and call the evaluation pass."""
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from clients.models import FreelancerProfile
+from engagements import evaluation
+
+log = logging.getLogger(__name__)
+
+FAN_OUT_EXPIRES = 240  # seconds: a pass queued longer than this is superseded by the next beat
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def evaluate_user(user_id: int, client_ids: list[int] | None = None) -> None:
+    """One evaluation pass for one freelancer (or some of their clients)."""
+    outcome = evaluation.evaluate(user_id, client_ids=client_ids)
+    if outcome.rows_written:
+        log.info(
+            "user %s: raised %s, resolved %s", user_id, dict(outcome.raised), dict(outcome.resolved)
+        )
+
+
+@shared_task
+def evaluate_everyone() -> int:
+    """Beat entry: queue one pass per freelancer."""
+    user_ids = list(FreelancerProfile.objects.values_list("user_id", flat=True))
+    for user_id in user_ids:
+        evaluate_user.apply_async((user_id,), expires=FAN_OUT_EXPIRES)
+    return len(user_ids)
