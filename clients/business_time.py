@@ -1,0 +1,256 @@
+"""Business-time arithmetic for one freelancer: working windows, holidays, days off.
+
+An instant is working time iff its local wall-clock time in the freelancer's zone falls in a
+``[start, end)`` window listed for that local date's weekday, and that date is not a public
+holiday or a personal day off. So a window covering a DST gap is shorter in real time, one
+covering a repeated (fall-back) hour is longer, and a local date that does not exist (Pacific/Apia,
+2011-12-30) has no working time. Assumes a zone changes its UTC offset at most once in any two
+days. All returned datetimes are aware UTC.
+"""
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+HORIZON_DAYS = 400  # give up after this many consecutive days without working time
+_DAY = timedelta(days=1)
+Period = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One working window on a weekday (0 = Monday), local wall-clock, ``[start, end)``."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+def _window(w: Window | tuple[int, time, time]) -> Window:
+    return w if isinstance(w, Window) else Window(*w)
+
+
+def validate_windows(windows: Iterable[Window | tuple[int, time, time]]) -> list[str]:
+    """Human-readable problems with ``windows``; an empty list if they are fine."""
+    problems, valid = [], []
+    for w in map(_window, windows):
+        if w.weekday not in range(7):
+            problems.append(f"Weekday {w.weekday!r} is out of range (0 = Monday … 6 = Sunday).")
+        elif w.start >= w.end:
+            problems.append(f"{_label(w)}: the start must be before the end.")
+        else:
+            valid.append(w)
+    valid.sort(key=lambda w: (w.weekday, w.start))
+    for prev, cur in zip(valid, valid[1:], strict=False):
+        if prev.weekday == cur.weekday and cur.start < prev.end:
+            problems.append(f"{_label(prev)} overlaps {_label(cur)}.")
+    return problems
+
+
+def _label(w: Window) -> str:
+    return f"{DAY_NAMES[w.weekday]} {w.start.isoformat('minutes')}–{w.end.isoformat('minutes')}"
+
+
+@cache
+def _holiday_dates(country: str, subdiv: str, year: int) -> frozenset[date]:
+    """One year's public holidays, frozen: a shared HolidayBase fills in years lazily, racily."""
+    try:
+        return frozenset(holidays.country_holidays(country, subdiv=subdiv or None, years=year))
+    except NotImplementedError as exc:  # how the package reports unknown codes
+        raise ValueError(f"Unknown holiday country/subdivision: {exc}") from None
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"Expected an aware datetime, got naive {at!r}.")
+    return at.astimezone(UTC)
+
+
+class BusinessCalendar:
+    """Working windows per weekday in a time zone, minus public holidays and days off."""
+
+    def __init__(
+        self,
+        tz: str | ZoneInfo,
+        windows: Iterable[Window | tuple[int, time, time]],
+        *,
+        holiday_country: str = "",
+        holiday_subdiv: str = "",
+        days_off: Iterable[date] = (),
+    ) -> None:
+        try:
+            self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"Unknown time zone: {tz!r}.") from None
+        self.windows = tuple(map(_window, windows))
+        # Overlaps are harmless here (working time is their union); nonsense windows are not.
+        if bad := [w for w in self.windows if w.weekday not in range(7) or w.start >= w.end]:
+            raise ValueError(" ".join(validate_windows(bad)))
+        self._by_weekday = tuple(
+            tuple((w.start, w.end) for w in self.windows if w.weekday == wd) for wd in range(7)
+        )
+        self._region = (holiday_country.strip().upper(), holiday_subdiv.strip())
+        if self._region[0]:
+            _holiday_dates(*self._region, date.today().year)  # fail early on unknown codes
+        elif self._region[1]:
+            raise ValueError("A holiday subdivision needs a holiday country.")
+        self.days_off = frozenset(days_off)
+        self._periods_by_day: dict[date, tuple[Period, ...]] = {}
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether the local date has a window, isn't a holiday/day off, and exists locally."""
+        return bool(self._day_periods(day))
+
+    def is_working(self, at: datetime) -> bool:
+        """Whether the aware instant ``at`` is working time."""
+        local = _utc(at).astimezone(self.tz)
+        day, now = local.date(), local.time()
+        return self._open(day) and any(s <= now < e for s, e in self._by_weekday[day.weekday()])
+
+    def working_intervals(self, start: datetime, end: datetime) -> Iterator[Period]:
+        """Working periods overlapping ``[start, end)``, clipped to it, in order (UTC)."""
+        start, end = _utc(start), _utc(end)
+        for s, e in self._periods(start, end):
+            yield max(s, start), min(e, end)
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Total working time in ``[start, end)``; zero when ``end <= start``."""
+        return sum((e - s for s, e in self.working_intervals(start, end)), timedelta())
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime | None:
+        """Earliest ``t >= start`` with ``amount`` of working time in ``[start, t)``.
+
+        A zero amount gives ``next_working_start(start)``; None if no such instant is found.
+        """
+        if amount < timedelta():
+            raise ValueError("amount must not be negative.")
+        if not amount:
+            return self.next_working_start(start)
+        start = _utc(start)
+        for s, e in self._periods(start):
+            s = max(s, start)
+            if e - s >= amount:
+                return s + amount
+            amount -= e - s
+        return None
+
+    def next_working_start(self, at: datetime) -> datetime | None:
+        """``at`` if it is working time, else the start of the next working period, or None."""
+        at = _utc(at)
+        return next((max(s, at) for s, _ in self._periods(at)), None)
+
+    def current_window_end(self, at: datetime) -> datetime | None:
+        """End of the working period containing ``at``; None if ``at`` is not working time."""
+        at = _utc(at)
+        return next((e if s <= at else None for s, e in self._periods(at)), None)
+
+    def end_of_working_day(self, day: date) -> datetime | None:
+        """End of the last window of the local date ``day``; None if it is not a working day."""
+        periods = self._day_periods(day)
+        return max(e for _, e in periods) if periods else None
+
+    def add_working_days(self, start: datetime, days: int) -> datetime | None:
+        """End of the ``days``-th working day strictly after ``start``'s local date (days >= 1)."""
+        if days < 1:
+            raise ValueError("days must be at least 1.")
+        day, idle = _utc(start).astimezone(self.tz).date(), 0
+        while idle < HORIZON_DAYS:
+            day += _DAY
+            end = self.end_of_working_day(day)
+            idle = 0 if end else idle + 1
+            if end and (days := days - 1) == 0:
+                return end
+        return None
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Number of working days ``d`` with ``start``'s local date < d <= ``end``'s local date."""
+        start, end = _utc(start), _utc(end)
+        if end <= start:
+            return 0
+        first, last = (t.astimezone(self.tz).date() for t in (start, end))
+        return sum(self.is_working_day(first + n * _DAY) for n in range(1, (last - first).days + 1))
+
+    def _open(self, day: date) -> bool:
+        return (
+            bool(self._by_weekday[day.weekday()])
+            and day not in self.days_off
+            and not (self._region[0] and day in _holiday_dates(*self._region, day.year))
+        )
+
+    def _day_periods(self, day: date) -> tuple[Period, ...]:
+        """Working periods (UTC) whose local wall time lies in ``day``'s windows (memoised:
+        a batch job asks about the same few weeks thousands of times)."""
+        if (cached := self._periods_by_day.get(day)) is not None:
+            return cached
+        periods = []
+        if self._open(day):
+            for s, e in self._by_weekday[day.weekday()]:
+                periods += self._wall_to_utc(datetime.combine(day, s), datetime.combine(day, e))
+        self._periods_by_day[day] = result = tuple(periods)
+        return result
+
+    def _wall_to_utc(self, a: datetime, b: datetime) -> list[Period]:
+        """UTC intervals during which the local wall clock reads a time in naive ``[a, b)``."""
+        offsets = {w.replace(tzinfo=self.tz, fold=f).utcoffset() for w in (a, b) for f in (0, 1)}
+        a, b = a.replace(tzinfo=UTC), b.replace(tzinfo=UTC)
+        lo, hi = a - max(offsets), b - min(offsets)
+        if len(offsets) == 1:
+            return [(lo, hi)]
+        # One offset change at t: before it the clock reads t + before, after it t + after.
+        t = self._transition(lo, hi)
+        before, after = lo.astimezone(self.tz).utcoffset(), hi.astimezone(self.tz).utcoffset()
+        parts = [(a - before, min(b - before, t)), (max(a - after, t), b - after)]
+        return [(s, e) for s, e in parts if s < e]
+
+    def _transition(self, lo: datetime, hi: datetime) -> datetime:
+        """The instant in ``(lo, hi]`` where the UTC offset changes (tzdata uses whole seconds)."""
+        before = lo.astimezone(self.tz).utcoffset()
+        lo_s, hi_s = math.floor(lo.timestamp()), math.ceil(hi.timestamp())
+        while hi_s - lo_s > 1:
+            mid = (lo_s + hi_s) // 2
+            if datetime.fromtimestamp(mid, self.tz).utcoffset() == before:
+                lo_s = mid
+            else:
+                hi_s = mid
+        return datetime.fromtimestamp(hi_s, UTC)
+
+    def _periods(self, start: datetime, end: datetime | None = None) -> Iterator[Period]:
+        """Merged working periods (UTC, in order) ending after ``start`` and, if ``end`` is
+        given, starting before it; unbounded otherwise, until HORIZON_DAYS idle days pass."""
+        if not self.windows or (end is not None and end <= start):
+            return
+        # Around a fold, an instant's local date can be a day behind a slightly earlier one's.
+        day = start.astimezone(self.tz).date() - _DAY
+        last = end.astimezone(self.tz).date() + _DAY if end is not None else None
+        pending: list[Period] = []
+        idle = 0
+        while day <= last if last is not None else idle < HORIZON_DAYS:
+            periods = self._day_periods(day)
+            idle = 0 if periods else idle + 1
+            pending = _merge(
+                pending + [(s, e) for s, e in periods if e > start and (end is None or s < end)]
+            )
+            day += _DAY
+            # Later dates' periods start after their local midnight, so (|offset| < 24 h)
+            # after this instant: whatever ends before it is final.
+            horizon = datetime.combine(day, time(), tzinfo=UTC) - _DAY
+            while pending and pending[0][1] < horizon:
+                yield pending.pop(0)
+        yield from pending
+
+
+def _merge(periods: list[Period]) -> list[Period]:
+    """Sort periods and merge those that overlap or touch."""
+    merged: list[Period] = []
+    for s, e in sorted(periods):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
