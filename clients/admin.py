@@ -18,10 +18,20 @@ class OwnedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = model.objects.owned_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        if not obj.owner_id and not obj.owner_from:
-            obj.owner = request.user
-        super().save_model(request, obj, form, change)
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None or self.model.owner_from:
+            return form
+        owner = request.user
+
+        class OwnedForm(form):
+            """A new row belongs to whoever adds it, before validation (unique names per owner)."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.instance.owner = owner
+
+        return OwnedForm
 
 
 class WorkingWindowInline(admin.TabularInline):

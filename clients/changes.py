@@ -46,8 +46,27 @@ class ChangeTracked(models.Model):
             if getattr(self, name) != old
         ]
 
+    def _snapshot(self, names) -> None:
+        before = getattr(self, "_tracked_before", {})
+        self._tracked_before = before | {name: copy.deepcopy(getattr(self, name)) for name in names}
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # What was just read from the database is the new "before": without this, saving a
+        # refreshed instance would record again a change that someone else already recorded.
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        deferred = self.get_deferred_fields()
+        self._snapshot(
+            name
+            for name in self.tracked_fields
+            if (fields is None or name in fields) and name not in deferred
+        )
+
     def save(self, *args, **kwargs):
-        changes = [] if self._state.adding else self.tracked_changes()
+        # With update_fields, only the fields written are recorded (and re-snapshotted): a change
+        # that was not saved is not a change yet.
+        update_fields = kwargs.get("update_fields")
+        saved = [n for n in self.tracked_fields if update_fields is None or n in update_fields]
+        changes = [] if self._state.adding else [c for c in self.tracked_changes() if c[0] in saved]
         with transaction.atomic():
             super().save(*args, **kwargs)
             if changes:
@@ -55,7 +74,6 @@ class ChangeTracked(models.Model):
                 ChangeRecord.record(
                     self, changes, getattr(self, "change_note", None) or ChangeNote()
                 )
-        self._tracked_before = {
-            name: copy.deepcopy(getattr(self, name)) for name in self.tracked_fields
-        }
+        deferred = self.get_deferred_fields()
+        self._snapshot(name for name in saved if name not in deferred)
         self.change_note = None

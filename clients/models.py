@@ -32,6 +32,30 @@ def positive(field_name):
     )
 
 
+def zero_errors(instance, field_names) -> dict:
+    """Field errors for the `positive()` constraints, so a form shows them beside the field.
+
+    Negative numbers are already refused by the fields' own validators; 0 is the one value that
+    passes them and breaks the constraint.
+    """
+    return {name: "Must be at least 1." for name in field_names if getattr(instance, name) == 0}
+
+
+PROFILE_POSITIVE_FIELDS = (
+    "reply_window_hours",
+    "update_cadence_days",
+    "checkin_cadence_days",
+    "boundary_pattern_count",
+    "boundary_pattern_days",
+    "disrespect_breach_count",
+    "disrespect_window_days",
+    "deadline_risk_days",
+    "undocumented_after_days",
+    "walk_away_weeks",
+)
+BOUNDARIES_POSITIVE_FIELDS = ("reply_window_hours", "update_cadence_days", "checkin_cadence_days")
+
+
 class FreelancerProfile(models.Model):
     """One per user: time zone, working calendar, defaults and rule thresholds."""
 
@@ -77,21 +101,7 @@ class FreelancerProfile(models.Model):
     email_when_nothing_owed = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [
-            positive(name)
-            for name in (
-                "reply_window_hours",
-                "update_cadence_days",
-                "checkin_cadence_days",
-                "boundary_pattern_count",
-                "boundary_pattern_days",
-                "disrespect_breach_count",
-                "disrespect_window_days",
-                "deadline_risk_days",
-                "undocumented_after_days",
-                "walk_away_weeks",
-            )
-        ] + [
+        constraints = [positive(name) for name in PROFILE_POSITIVE_FIELDS] + [
             models.CheckConstraint(
                 condition=Q(reply_warning_percent__gte=1, reply_warning_percent__lte=99),
                 name="profile_reply_warning_percent_range",
@@ -115,18 +125,21 @@ class FreelancerProfile(models.Model):
 
     def clean(self):
         super().clean()
+        errors = zero_errors(self, PROFILE_POSITIVE_FIELDS)
         if self.holiday_subdiv and not self.holiday_country:
-            raise ValidationError({"holiday_subdiv": "Choose a country before a region."})
-        if self.holiday_country:
-            try:
-                BusinessCalendar(
-                    "UTC",
-                    [],
-                    holiday_country=self.holiday_country,
-                    holiday_subdiv=self.holiday_subdiv,
-                )
-            except ValueError as e:
-                raise ValidationError({"holiday_country": str(e)}) from None
+            errors["holiday_subdiv"] = "Choose a country before a region."
+        elif self.holiday_country:
+            # The country alone first, so that a bad region is reported on the region.
+            for field, subdiv in (("holiday_country", ""), ("holiday_subdiv", self.holiday_subdiv)):
+                try:
+                    BusinessCalendar(
+                        "UTC", [], holiday_country=self.holiday_country, holiday_subdiv=subdiv
+                    )
+                except ValueError as e:
+                    errors[field] = str(e)
+                    break
+        if errors:
+            raise ValidationError(errors)
 
     def calendar(self, windows=None, days_off=None) -> BusinessCalendar:
         """The business calendar for this profile (pass prefetched windows/days off to save queries)."""
@@ -192,8 +205,10 @@ class WorkingWindow(models.Model):
 
     def clean(self):
         super().clean()
-        if self.start is None or self.end is None:
-            return
+        if self.start is None or self.end is None or self.weekday not in Weekday.values:
+            return  # the field validators have already said what is missing or wrong
+        if self.start >= self.end:
+            raise ValidationError({"end": "The window must end after it starts."})
         siblings = []
         if self.profile_id:
             siblings = [
@@ -252,6 +267,17 @@ class Client(Owned):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        # The unique constraint says the same, but as a form-wide error, and not at all when
+        # the form excludes `owner` (it always does: the owner is never typed).
+        if self.owner_id and self.name:
+            taken = Client.objects.filter(owner_id=self.owner_id, name__iexact=self.name).exclude(
+                pk=self.pk
+            )
+            if taken.exists():
+                raise ValidationError({"name": "You already have a client with this name."})
 
     @property
     def zone(self) -> ZoneInfo:
@@ -313,25 +339,21 @@ class Boundaries(ChangeTracked, Owned):
 
     class Meta:
         verbose_name_plural = "boundaries"
-        constraints = [
-            positive(n)
-            for n in ("reply_window_hours", "update_cadence_days", "checkin_cadence_days")
-        ]
+        constraints = [positive(n) for n in BOUNDARIES_POSITIVE_FIELDS]
 
     def __str__(self):
         return f"Boundaries with {self.client}"
 
     def clean(self):
         super().clean()
+        errors = zero_errors(self, BOUNDARIES_POSITIVE_FIELDS)
         valid = set(Channel.values)
         if not isinstance(self.agreed_channels, list) or not set(self.agreed_channels) <= valid:
-            raise ValidationError(
-                {"agreed_channels": f"Choose channels from: {', '.join(sorted(valid))}."}
-            )
+            errors["agreed_channels"] = f"Choose channels from: {', '.join(sorted(valid))}."
         if self.confirmed_reference and not self.confirmed_in_writing_at:
-            raise ValidationError(
-                {"confirmed_in_writing_at": "Say when it was confirmed in writing."}
-            )
+            errors["confirmed_in_writing_at"] = "Say when it was confirmed in writing."
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def defaults_from(cls, profile: FreelancerProfile) -> dict:

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -15,7 +15,7 @@ def env_str(name: str, default: str = "") -> str:
 
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -127,3 +127,15 @@ def env_cron(name: str, default: str):
         return crontab(minute, hour, day_of_week, day_of_month, month_of_year)
     except ValueError as e:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a cron schedule: {e}") from None
+
+
+def shortest_interval(schedule) -> int:
+    """Seconds between the two closest runs of a crontab within a week."""
+    runs = [
+        day * 1440 + hour * 60 + minute
+        for day in sorted(schedule.day_of_week)
+        for hour in sorted(schedule.hour)
+        for minute in sorted(schedule.minute)
+    ]
+    gaps = [b - a for a, b in zip(runs, runs[1:], strict=False)] + [runs[0] + 7 * 1440 - runs[-1]]
+    return min(gaps) * 60

@@ -48,4 +48,6 @@ class ChangeRecordAdmin(OwnedAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Never one by one, here; but deleting a client takes its records with it.
+        match = request.resolver_match
+        return bool(match) and not match.url_name.startswith("engagements_changerecord_")

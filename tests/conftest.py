@@ -9,6 +9,7 @@ import redis
 from django.db import connection
 
 from clients.models import FreelancerProfile
+from config.celery import app as celery_app
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -42,7 +43,10 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def chromium_path():
-    need(shutil.which(CHROMIUM) is not None, f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    need(
+        shutil.which(CHROMIUM) is not None,
+        f"needs Chromium at {CHROMIUM} (apt-get install chromium)",
+    )
     return CHROMIUM
 
 
@@ -53,7 +57,9 @@ def user(django_user_model):
 
 @pytest.fixture
 def outsider(django_user_model):
-    return django_user_model.objects.create_user("mallory", "mallory@example.com", "mallory-password")
+    return django_user_model.objects.create_user(
+        "mallory", "mallory@example.com", "mallory-password"
+    )
 
 
 @pytest.fixture
@@ -63,3 +69,19 @@ def profile(user):
     profile.timezone = "Europe/Berlin"
     profile.save()
     return profile
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """PBKDF2 costs ~0.3 s a user; these tests check behaviour, not the hash's strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def celery_eager():
+    """Tasks queued by the code under test run in-process (the worker tests opt out)."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager = conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved

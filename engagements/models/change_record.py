@@ -24,16 +24,17 @@ class ChangeRecord(Owned):
 
     Saving an existing record, QuerySet.update() and delete() raise. The one permitted change
     is confirm_in_writing(), which fills the confirmation once and never takes it back.
-    Records go when their client goes (a cascade), never one by one.
+    Records go when their client goes (a cascade), never one by one: an engagement or an
+    expectation with records cannot be deleted on its own (RESTRICT); cancel it instead.
     """
 
     owner_from = "client"
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="change_records")
     engagement = models.ForeignKey(
-        Engagement, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Engagement, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     expectation = models.ForeignKey(
-        Expectation, on_delete=models.CASCADE, null=True, blank=True, related_name="change_records"
+        Expectation, on_delete=models.RESTRICT, null=True, blank=True, related_name="change_records"
     )
     subject = models.CharField(max_length=20)  # "boundaries", "engagement", "expectation"
     field = models.CharField(max_length=40)

@@ -58,8 +58,8 @@ class Interaction(Owned):
         blank=True,
         help_text="What is the client really worried about?",
     )
-    # Decided once, when the interaction is logged, against the working hours in force then:
-    # changing one's hours later should not rewrite what already happened.
+    # Decided when the interaction is logged (or its time corrected), against the working hours
+    # in force then: changing one's hours later should not rewrite what already happened.
     out_of_hours = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -98,11 +98,18 @@ class Interaction(Owned):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._logged_at = instance.__dict__.get("occurred_at")
+        return instance
+
     def save(self, *args, **kwargs):
-        if self._state.adding:
+        if self._state.adding or self.occurred_at != getattr(self, "_logged_at", self.occurred_at):
             self.out_of_hours = (
                 not FreelancerProfile.for_user(self.client.owner_id)
                 .calendar()
                 .is_working(self.occurred_at)
             )
         super().save(*args, **kwargs)
+        self._logged_at = self.occurred_at

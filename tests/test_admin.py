@@ -1,0 +1,204 @@
+"""The admin: every page opens for a superuser, other staff see only their own rows, and change
+records are read-only there."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from clients.models import Boundaries, Client, Contact, FreelancerProfile
+from engagements.models import ChangeRecord, Engagement, Expectation, Interaction
+from tests.factories import (
+    ClientFactory,
+    ContactFactory,
+    EngagementFactory,
+    ExpectationFactory,
+    InteractionFactory,
+)
+
+OWNED_MODELS = [Client, Contact, Boundaries, Engagement, Expectation, Interaction, ChangeRecord]
+REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def world_of(owner, name):
+    """One of each owned thing, the change record included, and the owner's profile."""
+    FreelancerProfile.for_user(owner)
+    client = ClientFactory(owner=owner, name=name, organisation=f"{name} Ltd")
+    ContactFactory(client=client)
+    expectation = ExpectationFactory(engagement=EngagementFactory(client=client))
+    InteractionFactory(client=client)
+    expectation.due += timedelta(days=7)
+    expectation.save()
+    return client
+
+
+@pytest.fixture
+def worlds(user, outsider):
+    Group.objects.create(name="Freelancers")
+    return world_of(user, "Northwind"), world_of(outsider, "Initech")
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.com", "root-password")
+
+
+@pytest.fixture
+def staff(user):
+    """Alice, staff but not superuser, may view (not change) everything of hers."""
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["clients", "engagements"], codename__startswith="view_"
+        )
+    )
+    return user
+
+
+# --- a superuser can open everything --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_a_superuser_can_open_the_changelist_of_every_model(client, superuser, worlds, model):
+    client.force_login(superuser)
+    response = client.get(url(model, "changelist"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_a_superuser_can_open_one_of_every_model(client, superuser, worlds, model):
+    client.force_login(superuser)
+    obj = model._default_manager.order_by("pk").first()
+    assert client.get(url(model, "change", obj.pk)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in REGISTERED if m is not ChangeRecord], ids=lambda m: m._meta.label
+)
+def test_a_superuser_can_open_the_add_page_of_every_model_but_change_records(
+    client, superuser, worlds, model
+):
+    client.force_login(superuser)
+    assert client.get(url(model, "add")).status_code == 200
+
+
+def test_a_superuser_sees_every_owners_clients(client, superuser, worlds):
+    client.force_login(superuser)
+    response = client.get(url(Client, "changelist"))
+    assert b"Northwind" in response.content and b"Initech" in response.content
+
+
+# --- other staff see only their own ------------------------------------------------------------
+
+
+def test_staff_see_only_their_own_clients(client, staff, worlds):
+    client.force_login(staff)
+    response = client.get(url(Client, "changelist"))
+    assert response.status_code == 200
+    assert [c.name for c in response.context["cl"].result_list] == ["Northwind"]
+    assert b"Initech" not in response.content
+
+
+@pytest.mark.parametrize("model", OWNED_MODELS, ids=lambda m: m.__name__)
+def test_staff_see_only_their_own_rows_of_every_owned_model(client, staff, worlds, model):
+    client.force_login(staff)
+    response = client.get(url(model, "changelist"))
+    assert response.status_code == 200
+    owners = {row.owner_id for row in response.context["cl"].result_list}
+    assert owners == {staff.pk}
+
+
+def test_staff_cannot_open_someone_elses_client(client, staff, worlds):
+    _, initech = worlds
+    client.force_login(staff)
+    response = client.get(url(Client, "change", initech.pk))
+    assert (response.status_code, response.url) == (302, reverse("admin:index"))
+    assert b"Initech" not in client.get(response.url).content
+
+
+def test_staff_see_only_their_own_profile(client, staff, worlds, outsider):
+    client.force_login(staff)
+    response = client.get(url(FreelancerProfile, "changelist"))
+    assert [p.user_id for p in response.context["cl"].result_list] == [staff.pk]
+    theirs = FreelancerProfile.objects.get(user=outsider)
+    assert client.get(url(FreelancerProfile, "change", theirs.pk)).status_code == 302
+
+
+def test_staff_can_only_pick_their_own_client_for_a_new_contact(client, staff, worlds):
+    staff.user_permissions.add(Permission.objects.get(codename="add_contact"))
+    client.force_login(staff)
+    response = client.get(url(Contact, "add"))
+    assert response.status_code == 200
+    choices = response.context["adminform"].form.fields["client"].queryset
+    assert [c.name for c in choices] == ["Northwind"]
+
+
+def test_staff_without_staff_status_cannot_open_the_admin(client, user, worlds):
+    client.force_login(user)
+    response = client.get(url(Client, "changelist"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+# --- change records are read-only --------------------------------------------------------------
+
+
+@pytest.fixture
+def record(worlds):
+    return ChangeRecord.objects.order_by("pk").first()
+
+
+def test_change_records_cannot_be_added_in_the_admin(client, superuser, record):
+    client.force_login(superuser)
+    assert client.get(url(ChangeRecord, "add")).status_code == 403
+    assert client.post(url(ChangeRecord, "add"), {"subject": "x", "field": "y"}).status_code == 403
+    assert ChangeRecord.objects.count() == 2
+
+
+def test_change_records_cannot_be_changed_in_the_admin(client, superuser, record):
+    client.force_login(superuser)
+    page = client.get(url(ChangeRecord, "change", record.pk))
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    response = client.post(url(ChangeRecord, "change", record.pk), {"to_value": "forged"})
+    assert response.status_code == 403
+    assert ChangeRecord.objects.get(pk=record.pk).to_value == record.to_value
+
+
+def test_change_records_cannot_be_deleted_in_the_admin(client, superuser, record):
+    client.force_login(superuser)
+    assert client.get(url(ChangeRecord, "delete", record.pk)).status_code == 403
+    assert client.post(url(ChangeRecord, "delete", record.pk), {"post": "yes"}).status_code == 403
+    client.post(
+        url(ChangeRecord, "changelist"),
+        {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"},
+    )
+    assert ChangeRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_the_change_record_changelist_offers_no_bulk_delete(client, superuser, record):
+    client.force_login(superuser)
+    response = client.get(url(ChangeRecord, "changelist"))
+    assert "delete_selected" not in response.context["cl"].model_admin.get_actions(
+        response.wsgi_request
+    )
+    assert b"Delete selected" not in response.content
+
+
+def test_a_superuser_can_delete_a_client_and_its_change_records_in_the_admin(
+    client, superuser, worlds
+):
+    northwind, _ = worlds
+    client.force_login(superuser)
+    response = client.post(url(Client, "delete", northwind.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Client.objects.filter(pk=northwind.pk).exists()
+    assert not ChangeRecord.objects.filter(client_id=northwind.pk).exists()
