@@ -28,3 +28,9 @@ lint: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) var *.egg-info
+
+# The benchmark database: beside DATABASE_URL's (its name + _bench), or a SQLite file in var/.
+BENCH_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL)_bench,sqlite:///var/bench.sqlite3)
+
+bench: $(BIN)/.installed
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench

@@ -16,6 +16,7 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    shortest_interval,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -124,6 +125,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing one before collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -160,21 +162,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Beat entries: (task, schedule variable, default cron, expires in seconds — shorter than the
-# interval, so a backlog never runs stale passes). Set a variable to "disable" to turn one off.
+# Beat entries: task and the variable holding its cron schedule ("disable" turns it off). Each
+# expires before its next run (80 % of its shortest interval), so a backlog never runs stale work.
 BEAT_JOBS = {
-    "evaluate-flags": (
-        "engagements.tasks.evaluate_everyone",
-        "EVALUATE_FLAGS_CRON",
-        "*/5 * * * *",
-        240,
-    ),
+    "evaluate-flags": ("engagements.tasks.evaluate_everyone", "EVALUATE_FLAGS_CRON", "*/5 * * * *"),
 }
 CELERY_BEAT_SCHEDULE = {
-    name: {"task": task, "schedule": schedule, "options": {"expires": expires}}
-    for name, (task, variable, default, expires) in BEAT_JOBS.items()
+    name: {
+        "task": task,
+        "schedule": schedule,
+        "options": {"expires": int(shortest_interval(schedule) * 0.8)},
+    }
+    for name, (task, variable, default) in BEAT_JOBS.items()
     if (schedule := env_cron(variable, default)) is not None
 }
+
 
 LOGGING = {
     "version": 1,

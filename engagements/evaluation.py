@@ -67,7 +67,17 @@ class Pass:
     scoped: bool  # only some clients (after logging an interaction), not all
 
     def interactions(self):
-        return Interaction.objects.filter(owner_id=self.owner_id, client_id__in=self.clients)
+        """This freelancer's log; only the pass's clients when scoped. Rows of other (ended)
+        clients are skipped in Python: an IN list of every client would only slow the scan."""
+        qs = Interaction.objects.filter(owner_id=self.owner_id)
+        return qs.filter(client_id__in=list(self.clients)) if self.scoped else qs
+
+    def client_rows(self):
+        return (
+            Client.objects.filter(pk__in=list(self.clients))
+            if self.scoped
+            else Client.objects.owned_by(self.owner_id).exclude(status=Client.Status.ENDED)
+        )
 
     def local_midnight(self, day) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self.calendar.tz)
@@ -84,9 +94,10 @@ def load_pass(owner_id: int, now: datetime, client_ids=None) -> Pass | None:
     )
     if client_ids is not None:
         qs = qs.filter(pk__in=client_ids)
+    defaults = Boundaries(**Boundaries.defaults_from(profile))
     clients = {}
     for c in qs:
-        b = getattr(c, "boundaries", None) or Boundaries(**Boundaries.defaults_from(profile))
+        b = getattr(c, "boundaries", None) or defaults
         clients[c.pk] = ClientInfo(
             c.pk,
             c.name,
@@ -98,25 +109,24 @@ def load_pass(owner_id: int, now: datetime, client_ids=None) -> Pass | None:
             b.after_hours_policy == Boundaries.AfterHours.OK,
             c.created_at,
         )
+    calendar = profile.calendar()
     return Pass(
-        owner_id,
-        now,
-        profile.calendar(),
-        rules.Thresholds.of(profile),
-        clients,
-        client_ids is not None,
+        owner_id, now, calendar, rules.Thresholds.of(profile), clients, client_ids is not None
     )
 
 
-# Candidates: one query per rule -----------------------------------------------------------
+# Candidates: a set-based query per rule (or one for several) -------------------------------
+
+
+def latest(q: Q, ref: str = "pk"):
+    """Subquery: when the client's latest interaction matching `q` happened."""
+    rows = Interaction.objects.filter(q, client=OuterRef(ref)).order_by("-occurred_at")
+    return Subquery(rows.values("occurred_at")[:1])
 
 
 def find_reply_owed(p: Pass):
     if not p.clients:
         return
-    latest_out = (
-        p.interactions().filter(client=OuterRef("pk"), direction=OUT).order_by("-occurred_at")
-    )
     first_open = Interaction.objects.filter(
         client=OuterRef("pk"),
         direction=IN,
@@ -125,8 +135,8 @@ def find_reply_owed(p: Pass):
     ).order_by("occurred_at", "pk")
     shortest = min(c.reply_window_hours for c in p.clients.values())
     rows = (
-        Client.objects.filter(pk__in=p.clients)
-        .annotate(answered_up_to=Coalesce(Subquery(latest_out.values("occurred_at")[:1]), EPOCH))
+        p.client_rows()
+        .annotate(answered_up_to=Coalesce(latest(Q(direction=OUT)), EPOCH))
         .annotate(
             asked_at=Subquery(first_open.values("occurred_at")[:1]),
             asked_id=Subquery(first_open.values("pk")[:1]),
@@ -151,39 +161,33 @@ def find_reply_owed(p: Pass):
         )
 
 
-def _last_interaction_by_client(p: Pass, q: Q, client_filter: Q):
-    latest = (
-        p.interactions()
-        .filter(q, client=OuterRef("pk"))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
-    return Client.objects.filter(client_filter, pk__in=p.clients).annotate(last=Subquery(latest))
-
-
 def find_update_owed(p: Pass):
     active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
-    rows = _last_interaction_by_client(
-        p, Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE), Exists(active)
+    rows = (
+        p.client_rows()
+        .filter(Exists(active))
+        .annotate(last=latest(Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE)))
+        .annotate(engaged_since=Subquery(active.order_by("start").values("start")[:1]))
+        .values_list("pk", "last", "engaged_since")
     )
-    rows = rows.annotate(engaged_since=Subquery(active.order_by("start").values("start")[:1]))
-    for client_id, last, engaged_since in rows.values_list("pk", "last", "engaged_since"):
+    for client_id, last, engaged_since in rows:
         c = p.clients[client_id]
-        since = max(last or EPOCH, p.local_midnight(engaged_since))
         yield rules.update_owed(
             p.calendar,
             p.thresholds,
             p.now,
             client_id=client_id,
             client_name=c.name,
-            last_update_at=since,
+            last_update_at=max(last or EPOCH, p.local_midnight(engaged_since)),
             cadence_days=c.update_cadence_days,
         )
 
 
 def find_check_in_missed(p: Pass):
     kinds = [Interaction.Kind.CHECK_IN, Interaction.Kind.MEETING]
-    rows = _last_interaction_by_client(p, Q(kind__in=kinds), Q(status=Client.Status.ACTIVE))
+    rows = (
+        p.client_rows().filter(status=Client.Status.ACTIVE).annotate(last=latest(Q(kind__in=kinds)))
+    )
     for client_id, last in rows.values_list("pk", "last"):
         c = p.clients[client_id]
         yield rules.check_in_missed(
@@ -197,35 +201,30 @@ def find_check_in_missed(p: Pass):
         )
 
 
-def _open_expectations(p: Pass, owed_by: str, due_before):
-    return Expectation.objects.filter(
-        owner_id=p.owner_id,
-        client_id__in=p.clients,
-        owed_by=owed_by,
-        status__in=OPEN_EXPECTATION,
-        due__lte=due_before,
+def _open_expectations(p: Pass, owed_by: str, due_by):
+    qs = Expectation.objects.filter(
+        owner_id=p.owner_id, owed_by=owed_by, status__in=OPEN_EXPECTATION, due__lte=due_by
     )
+    return qs.filter(client_id__in=list(p.clients)) if p.scoped else qs
 
 
 def find_waiting_on_client(p: Pass):
     today = p.now.astimezone(p.calendar.tz).date()
-    latest_in = (
-        p.interactions().filter(client=OuterRef("client"), direction=IN).order_by("-occurred_at")
-    )
     rows = _open_expectations(p, "client", today - timedelta(days=1)).annotate(
-        last_in=Subquery(latest_in.values("occurred_at")[:1])
+        last_in=latest(Q(direction=IN), ref="client")
     )
     for e in rows.values("pk", "client_id", "title", "due", "last_in"):
-        yield rules.waiting_on_client(
-            p.calendar,
-            p.now,
-            client_id=e["client_id"],
-            client_name=p.clients[e["client_id"]].name,
-            expectation_id=e["pk"],
-            title=e["title"],
-            due=e["due"],
-            last_inbound_at=e["last_in"],
-        )
+        if c := p.clients.get(e["client_id"]):
+            yield rules.waiting_on_client(
+                p.calendar,
+                p.now,
+                client_id=c.id,
+                client_name=c.name,
+                expectation_id=e["pk"],
+                title=e["title"],
+                due=e["due"],
+                last_inbound_at=e["last_in"],
+            )
 
 
 def find_deadline(p: Pass):
@@ -235,149 +234,131 @@ def find_deadline(p: Pass):
     for e in _open_expectations(p, "freelancer", horizon).values(
         "pk", "client_id", "title", "due", "status"
     ):
-        yield rules.deadline(
-            p.calendar,
-            p.thresholds,
-            p.now,
-            client_id=e["client_id"],
-            client_name=p.clients[e["client_id"]].name,
-            expectation_id=e["pk"],
-            title=e["title"],
-            due=e["due"],
-            started=e["status"] != Expectation.Status.NOT_STARTED,
-        )
+        if c := p.clients.get(e["client_id"]):
+            yield rules.deadline(
+                p.calendar,
+                p.thresholds,
+                p.now,
+                client_id=c.id,
+                client_name=c.name,
+                expectation_id=e["pk"],
+                title=e["title"],
+                due=e["due"],
+                started=e["status"] != Expectation.Status.NOT_STARTED,
+            )
 
 
 def find_undocumented(p: Pass):
     cutoff = p.now - timedelta(days=p.thresholds.undocumented_after_days)
     expectations = Expectation.objects.filter(
         owner_id=p.owner_id,
-        client_id__in=p.clients,
         confirmed_in_writing=False,
         status__in=OPEN_EXPECTATION,
         created_at__lte=cutoff,
     ).values_list("pk", "client_id", "title", "created_at")
     for pk, client_id, title, made_at in expectations:
-        yield rules.undocumented(
-            p.calendar,
-            p.thresholds,
-            p.now,
-            client_id=client_id,
-            client_name=p.clients[client_id].name,
-            subject=f"expectation:{pk}",
-            what=title,
-            made_at=made_at,
-            expectation_id=pk,
-        )
+        if c := p.clients.get(client_id):
+            yield rules.undocumented(
+                p.calendar,
+                p.thresholds,
+                p.now,
+                client_id=c.id,
+                client_name=c.name,
+                subject=f"expectation:{pk}",
+                what=title,
+                made_at=made_at,
+                expectation_id=pk,
+            )
     changes = ChangeRecord.objects.filter(
-        owner_id=p.owner_id,
-        client_id__in=p.clients,
-        confirmed_in_writing=False,
-        changed_at__lte=cutoff,
+        owner_id=p.owner_id, confirmed_in_writing=False, changed_at__lte=cutoff
     ).values_list("pk", "client_id", "subject", "field", "to_value", "changed_at")
     for pk, client_id, subject, field_name, to_value, made_at in changes:
-        yield rules.undocumented(
-            p.calendar,
-            p.thresholds,
-            p.now,
+        if c := p.clients.get(client_id):
+            yield rules.undocumented(
+                p.calendar,
+                p.thresholds,
+                p.now,
+                client_id=c.id,
+                client_name=c.name,
+                subject=f"change:{pk}",
+                what=f"{subject} {field_name} → {to_value}",
+                made_at=made_at,
+                change_record_id=pk,
+            )
+
+
+def find_contact_events(p: Pass):
+    """Out-of-hours contact, self boundary, off-channel contact and the boundary pattern, from
+    one read of the recent log (the boundary-pattern window) and the flags already raised."""
+    t = p.thresholds
+    since = p.now - timedelta(days=t.boundary_pattern_days)
+    flagged = set(
+        Flag.objects.filter(
+            owner_id=p.owner_id, rule__in=ACKNOWLEDGE_CLEARS, since__gte=since
+        ).values_list("rule", "interaction_id")
+    )
+    rows = (
+        p.interactions()
+        .filter(Q(direction=IN) | Q(out_of_hours=True), occurred_at__gte=since)
+        .order_by("occurred_at")
+        .values_list("pk", "client_id", "occurred_at", "direction", "channel", "out_of_hours")
+    )
+    pattern = {}
+    for pk, client_id, at, direction, channel, out_of_hours in rows:
+        c = p.clients.get(client_id)
+        if c is None:
+            continue
+        common = dict(client_id=client_id, client_name=c.name, interaction_id=pk, at=at)
+        if out_of_hours and not c.after_hours_ok:
+            if direction == IN:
+                count, first = pattern.get(client_id, (0, at))
+                pattern[client_id] = (count + 1, first)
+                if (Rule.OUT_OF_HOURS, pk) not in flagged:
+                    yield rules.out_of_hours(**common)
+            elif (Rule.SELF_BOUNDARY, pk) not in flagged:
+                yield rules.self_boundary(**common)
+        if direction == IN and (Rule.OFF_CHANNEL, pk) not in flagged:
+            yield rules.off_channel(**common, channel=channel, agreed=c.agreed_channels)
+    for client_id, (count, first) in pattern.items():
+        yield rules.boundary_pattern(
+            t,
             client_id=client_id,
             client_name=p.clients[client_id].name,
-            subject=f"change:{pk}",
-            what=f"{subject} {field_name} → {to_value}",
-            made_at=made_at,
-            change_record_id=pk,
+            count=count,
+            first_at=first,
         )
-
-
-def _recent_unflagged(p: Pass, rule: str, **filters):
-    flagged = Flag.objects.filter(owner_id=p.owner_id, rule=rule, interaction=OuterRef("pk"))
-    since = p.now - timedelta(days=p.thresholds.boundary_pattern_days)
-    return (
-        p.interactions()
-        .filter(occurred_at__gte=since, **filters)
-        .exclude(Exists(flagged))
-        .values_list("pk", "client_id", "occurred_at", "channel")
-    )
-
-
-def find_out_of_hours(p: Pass):
-    for pk, client_id, at, _ in _recent_unflagged(
-        p, Rule.OUT_OF_HOURS, direction=IN, out_of_hours=True
-    ):
-        c = p.clients[client_id]
-        if not c.after_hours_ok:
-            yield rules.out_of_hours(
-                client_id=client_id, client_name=c.name, interaction_id=pk, at=at
-            )
-
-
-def find_self_boundary(p: Pass):
-    for pk, client_id, at, _ in _recent_unflagged(
-        p, Rule.SELF_BOUNDARY, direction=OUT, out_of_hours=True
-    ):
-        c = p.clients[client_id]
-        if not c.after_hours_ok:
-            yield rules.self_boundary(
-                client_id=client_id, client_name=c.name, interaction_id=pk, at=at
-            )
-
-
-def find_off_channel(p: Pass):
-    for pk, client_id, at, channel in _recent_unflagged(p, Rule.OFF_CHANNEL, direction=IN):
-        c = p.clients[client_id]
-        yield rules.off_channel(
-            client_id=client_id,
-            client_name=c.name,
-            interaction_id=pk,
-            at=at,
-            channel=channel,
-            agreed=c.agreed_channels,
-        )
-
-
-def _count_by_client(p: Pass, days: int, **filters):
-    return (
-        p.interactions()
-        .filter(occurred_at__gte=p.now - timedelta(days=days), direction=IN, **filters)
-        .values("client_id")
-        .annotate(n=Count("pk"), first=Min("occurred_at"))
-        .values_list("client_id", "n", "first")
-    )
-
-
-def find_boundary_pattern(p: Pass):
-    t = p.thresholds
-    for client_id, n, first in _count_by_client(p, t.boundary_pattern_days, out_of_hours=True):
-        c = p.clients[client_id]
-        if not c.after_hours_ok:
-            yield rules.boundary_pattern(
-                t, client_id=client_id, client_name=c.name, count=n, first_at=first
-            )
 
 
 def find_disrespect(p: Pass):
     t = p.thresholds
-    for client_id, n, first in _count_by_client(
-        p, t.disrespect_window_days, tone=Interaction.Tone.HOSTILE
-    ):
-        yield rules.disrespect(
-            t, client_id=client_id, client_name=p.clients[client_id].name, count=n, first_at=first
+    rows = (
+        p.interactions()
+        .filter(
+            occurred_at__gte=p.now - timedelta(days=t.disrespect_window_days),
+            direction=IN,
+            tone=Interaction.Tone.HOSTILE,
         )
+        .values("client_id")
+        .annotate(n=Count("pk"), first=Min("occurred_at"))
+        .values_list("client_id", "n", "first")
+    )
+    for client_id, n, first in rows:
+        if c := p.clients.get(client_id):
+            yield rules.disrespect(
+                t, client_id=client_id, client_name=c.name, count=n, first_at=first
+            )
 
 
-FINDERS = {
-    Rule.REPLY_OWED: find_reply_owed,
-    Rule.UPDATE_OWED: find_update_owed,
-    Rule.CHECK_IN_MISSED: find_check_in_missed,
-    Rule.WAITING_ON_CLIENT: find_waiting_on_client,
-    Rule.OUT_OF_HOURS: find_out_of_hours,
-    Rule.BOUNDARY_PATTERN: find_boundary_pattern,
-    Rule.SELF_BOUNDARY: find_self_boundary,
-    Rule.DEADLINE: find_deadline,
-    Rule.UNDOCUMENTED: find_undocumented,
-    Rule.OFF_CHANNEL: find_off_channel,
-    Rule.DISRESPECT: find_disrespect,
-}
+FINDERS = [
+    find_reply_owed,
+    find_update_owed,
+    find_check_in_missed,
+    find_waiting_on_client,
+    find_deadline,
+    find_undocumented,
+    find_contact_events,
+    find_disrespect,
+]
 
 
 # Reconcile: findings against the flags that are live now ----------------------------------
@@ -398,8 +379,11 @@ class Outcome:
 
 
 def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
-    live = Flag.objects.filter(owner_id=p.owner_id, rule__in=RULES).exclude(
-        state=Flag.State.RESOLVED
+    # Live flags this pass may change: every condition flag, and event flags only if snoozed
+    # (an open event flag has nothing left to change until someone acknowledges it).
+    live = Flag.objects.filter(owner_id=p.owner_id, rule__in=RULES).filter(
+        Q(state__in=[Flag.State.OPEN, Flag.State.ACKNOWLEDGED, Flag.State.SNOOZED])
+        & (~Q(rule__in=ACKNOWLEDGE_CLEARS) | Q(state=Flag.State.SNOOZED))
     )
     if p.scoped:
         live = live.filter(client_id__in=list(p.clients))
@@ -470,7 +454,7 @@ def evaluate(
             p = load_pass(owner_id, now, client_ids)
             if p is None:
                 return Outcome()
-            findings = [f for finder in FINDERS.values() for f in finder(p) if f is not None]
+            findings = [f for finder in FINDERS for f in finder(p) if f is not None]
             return reconcile(p, findings)
     except IntegrityError:
         # A client (or its interaction) was deleted while we ran: run again without it.

@@ -3,14 +3,13 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from clients.models import FreelancerProfile
 from engagements import evaluation
 
 log = logging.getLogger(__name__)
-
-FAN_OUT_EXPIRES = 240  # seconds: a pass queued longer than this is superseded by the next beat
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -26,7 +25,13 @@ def evaluate_user(user_id: int, client_ids: list[int] | None = None) -> None:
 @shared_task
 def evaluate_everyone() -> int:
     """Beat entry: queue one pass per freelancer."""
+    # A pass still queued when the next beat comes is superseded by that beat's.
+    expires = (
+        settings.CELERY_BEAT_SCHEDULE.get("evaluate-flags", {})
+        .get("options", {})
+        .get("expires", 240)
+    )
     user_ids = list(FreelancerProfile.objects.values_list("user_id", flat=True))
     for user_id in user_ids:
-        evaluate_user.apply_async((user_id,), expires=FAN_OUT_EXPIRES)
+        evaluate_user.apply_async((user_id,), expires=expires)
     return len(user_ids)

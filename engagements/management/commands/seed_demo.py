@@ -509,6 +509,7 @@ def seed_bench_user(User, username, n_clients, n_interactions, now, rng) -> None
         for n in range(n_clients)
     )
     defaults = Boundaries.defaults_from(profile)
+    defaults["agreed_channels"] = ["email", "chat"]
     Boundaries.objects.bulk_create(Boundaries(client=c, owner=user, **defaults) for c in clients)
     engagements = Engagement.objects.bulk_create(
         Engagement(client=c, owner=user, title="Retainer", start=now.date() - timedelta(days=90))
@@ -534,13 +535,19 @@ def seed_bench_user(User, username, n_clients, n_interactions, now, rng) -> None
         for i in range(n_interactions):
             inbound = i % 2 == 0
             when = now - timedelta(seconds=rng.random() * span)
+            if rng.random() < 0.85:  # most contact happens in working hours
+                start = calendar.next_working_start(when)
+                if start is not None and start < now - timedelta(hours=1):
+                    when = start + timedelta(minutes=rng.randint(0, 59))
             rows.append(
                 Interaction(
                     owner_id=user.pk,
                     client_id=client.pk,
                     engagement_id=engagement.pk,
                     direction=IN if inbound else OUT,
-                    channel=rng.choice(["email", "email", "chat", "phone"]),
+                    channel=rng.choices(["email", "chat", "phone", "sms"], weights=[60, 30, 5, 5])[
+                        0
+                    ],
                     occurred_at=when,
                     summary="Benchmark message",
                     kind=rng.choice([K.REQUEST, K.PROGRESS_UPDATE, K.CHECK_IN, K.OTHER]),

@@ -1,0 +1,130 @@
+"""`make bench`: a full evaluation pass over the benchmark data, measured.
+
+Run against a separate benchmark database (the Makefile points DATABASE_URL at one); it loads
+`seed_demo --scale 50 200 100` (1M interactions) the first time.
+"""
+
+import json
+import resource
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from clients.models import Client
+from engagements.evaluation import evaluate
+from engagements.models import Flag, Interaction
+
+SCALE = (50, 200, 100)
+
+
+def ensure_database() -> None:
+    """Create the PostgreSQL benchmark database the first time."""
+    if connection.vendor != "postgresql":
+        return
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [connection.settings_dict["NAME"]]
+        )
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{connection.settings_dict["NAME"]}"')
+
+
+def bench_users() -> list[int]:
+    return list(
+        get_user_model()
+        .objects.filter(username__startswith="bench-")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+class Command(BaseCommand):
+    help = "Measure a full evaluation pass over 50 users × 200 clients × 100 interactions."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            nargs=3,
+            type=int,
+            default=SCALE,
+            metavar=("USERS", "CLIENTS", "INTERACTIONS"),
+        )
+        parser.add_argument("--output", default=str(Path(settings.VAR_DIR) / "bench.json"))
+
+    def handle(self, *args, scale, output, **options):
+        if "bench" not in str(settings.DATABASES["default"]["NAME"]):
+            raise CommandError(
+                "Run me against a benchmark database (make bench does): its name must contain 'bench'."
+            )
+        ensure_database()
+        call_command("migrate", verbosity=0)
+        users = bench_users()
+        if len(users) < scale[0]:
+            started = time.monotonic()
+            call_command("seed_demo", scale=scale, stdout=self.stdout)
+            self.stdout.write(f"Loaded the benchmark data in {time.monotonic() - started:.1f} s")
+            users = bench_users()
+        Flag.objects.filter(owner_id__in=users).delete()  # every run measures the same first pass
+
+        figures = {"users": len(users)}
+        figures["clients"] = Client.objects.filter(owner_id__in=users).count()
+        figures["interactions"] = Interaction.objects.filter(owner_id__in=users).count()
+
+        # Both passes judge the same moment, so the second sees exactly what the first left.
+        now = timezone.now()
+        queries_per_user = set()
+        started = time.monotonic()
+        raised = 0
+        for user_id in users:
+            with CaptureQueriesContext(connection) as queries:
+                raised += evaluate(user_id, now=now).raised.total()
+            queries_per_user.add(len(queries))
+        figures["pass_seconds"] = round(time.monotonic() - started, 2)
+        figures["flags"] = raised
+        figures["queries_per_user"] = max(queries_per_user)
+
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT client_id, direction, occurred_at FROM engagements_interaction "
+                f"WHERE owner_id IN ({', '.join(['%s'] * len(users))})",
+                users,
+            )
+            rows = 0
+            while batch := cursor.fetchmany(10_000):
+                rows += len(batch)
+        figures["seq_read_seconds"] = round(time.monotonic() - started, 2)
+        figures["pass_ratio"] = round(
+            figures["pass_seconds"] / max(figures["seq_read_seconds"], 0.001), 2
+        )
+
+        figures["rerun_rows_written"] = sum(evaluate(user_id, now=now).rows_written for user_id in users)
+        figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+        self.report(figures, queries_per_user, rows)
+        Path(output).write_text(json.dumps(figures, indent=2) + "\n")
+        self.stdout.write(f"Written to {output}")
+
+    def report(self, f, queries_per_user, rows):
+        w = self.stdout.write
+        w(
+            f"Evaluation pass on {connection.vendor}: {f['users']} users, {f['clients']} clients, {f['interactions']} interactions"
+        )
+        w(f"  flags raised            {f['flags']}")
+        w(f"  pass                    {f['pass_seconds']:.2f} s   (target ≤ 20 s)")
+        w(
+            f"  sequential read         {f['seq_read_seconds']:.2f} s   ({rows} rows of client_id, direction, occurred_at)"
+        )
+        w(f"  pass / read             {f['pass_ratio']:.2f}     (target ≤ 5)")
+        w(
+            f"  SQL queries per user    {sorted(queries_per_user)} (the same for every user whatever their clients)"
+        )
+        w(f"  peak memory             {f['peak_rss_mb']} MB")
+        w(f"  second pass, no change  {f['rerun_rows_written']} rows written (target 0)")
