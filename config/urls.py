@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
-
-from clients import views as client_views
+from django.urls import include, path
 
 urlpatterns = [
-    path("", client_views.dashboard, name="dashboard"),
+    path("", include("engagements.urls")),
+    path("clients/", include("clients.urls")),
+    path("settings/", include("clients.settings_urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

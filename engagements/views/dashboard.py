@@ -16,6 +16,6 @@ def dashboard(request):
         client.local_now = now.astimezone(client.zone)
     return render(
         request,
-        "dashboard.html",
+        "dashboard/dashboard.html",
         {"clients": clients, "profile": request.profile, "now_local": now},
     )

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from engagements.views import dashboard
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+]
