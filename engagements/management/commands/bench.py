@@ -105,7 +105,9 @@ class Command(BaseCommand):
             figures["pass_seconds"] / max(figures["seq_read_seconds"], 0.001), 2
         )
 
-        figures["rerun_rows_written"] = sum(evaluate(user_id, now=now).rows_written for user_id in users)
+        figures["rerun_rows_written"] = sum(
+            evaluate(user_id, now=now).rows_written for user_id in users
+        )
         figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
         self.report(figures, queries_per_user, rows)
