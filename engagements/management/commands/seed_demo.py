@@ -10,9 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clients.changes import ChangeNote
 from clients.models import Boundaries, Client, Contact, DayOff, FreelancerProfile, WorkingWindow
-from engagements.models import Engagement, Expectation, Interaction
+from engagements.models import ChangeRecord, Engagement, Expectation, Interaction
 
 DEMO_USERNAME = DEMO_PASSWORD = "demo"
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
@@ -239,6 +238,15 @@ def keeping_in_touch(story, client, engagement, now, calendar) -> list[Interacti
         request.concern = "Worried that the launch date slips"
         return [request]
     rows = []
+    if story == "healthy":
+        approval = make(
+            IN,
+            working_time_ago(calendar, now, timedelta(hours=12)),
+            K.APPROVAL,
+            "Love the new homepage",
+        )
+        approval.tone, approval.needs_reply = "positive", False
+        rows.append(approval)
     if story not in ("quiet", "waiting"):
         rows.append(
             make(
@@ -277,7 +285,9 @@ def history(client, engagement, now, rng, zone, *, quiet: bool) -> list[Interact
             now,
             zone,
             days_ago,
-            rng.choice([9, 10, 11] if day.weekday() == 4 else [9, 10, 11, 14, 15]),
+            rng.choice(
+                [9, 10, 11] if day.weekday() == 4 else [9, 10, 14, 15]
+            ),  # replies stay in hours
             rng.choice([0, 15, 30]),
         )
         rows.append(
@@ -307,7 +317,7 @@ def history(client, engagement, now, rng, zone, *, quiet: bool) -> list[Interact
                 engagement=engagement,
                 direction=OUT,
                 channel="email",
-                occurred_at=asked + timedelta(minutes=rng.choice([30, 60, 90, 120])),
+                occurred_at=asked + timedelta(minutes=rng.choice([30, 45, 60])),
                 kind=K.PROGRESS_UPDATE if rng.random() < 0.5 else K.OTHER,
                 summary="Answered and shared progress",
             )
@@ -343,19 +353,6 @@ def story_interactions(story, client, engagement, now, my_zone) -> list[Interact
         )
 
     mine = lambda days_ago, hour, minute=0: at_local(now, my_zone, days_ago, hour, minute)  # noqa: E731
-    if story == "healthy":
-        return [
-            make(
-                IN,
-                now - timedelta(days=1, hours=2),
-                kind=K.APPROVAL,
-                tone="positive",
-                summary="Love the new homepage",
-            ),
-            make(
-                OUT, now - timedelta(days=1), kind=K.PROGRESS_UPDATE, summary="Weekly update sent"
-            ),
-        ]
     if story == "after_hours":
         return [
             make(
@@ -460,18 +457,36 @@ def story_expectations(story, engagement, today: date, now: datetime) -> None:
             created_at=now - timedelta(days=14),
         )
     elif story == "undocumented":
+        # Agreed on the phone five days ago and never put in writing. History is written as it
+        # happened, so the change records carry their own (past) time.
+        agreed = now - timedelta(days=5)
         booking = E.objects.create(
             engagement=engagement,
             title="Booking form",
-            due=today + timedelta(days=10),
-            created_at=now - timedelta(days=5),
+            due=today + timedelta(days=14),
+            created_at=agreed,
         )
-        booking.due = today + timedelta(days=14)
-        booking.change_note = ChangeNote(requested_by="client")
-        booking.save()
-        engagement.scope += " + a booking form"
-        engagement.change_note = ChangeNote(requested_by="client")
-        engagement.save()
+        Engagement.objects.filter(pk=engagement.pk).update(
+            scope=engagement.scope + " + a booking form"
+        )
+        common = dict(client=engagement.client, requested_by="client", changed_at=agreed)
+        ChangeRecord.objects.create(
+            **common,
+            engagement=engagement,
+            expectation=booking,
+            subject="expectation",
+            field="due",
+            from_value=(today + timedelta(days=10)).isoformat(),
+            to_value=booking.due.isoformat(),
+        )
+        ChangeRecord.objects.create(
+            **common,
+            engagement=engagement,
+            subject="engagement",
+            field="scope",
+            from_value=engagement.scope,
+            to_value=engagement.scope + " + a booking form",
+        )
     elif story == "reply_owed":
         E.objects.create(
             engagement=engagement,
