@@ -137,20 +137,15 @@ def update_owed(
     cadence_days: int,
 ) -> Finding | None:
     """An active engagement and no progress update within the cadence (working days)."""
-    timer = working_days_timer(cal, last_update_at, cadence_days, t.reply_warning_percent)
-    severity = timer.severity(now)
-    if severity is None:
-        return None
-    return Finding(
+    return _cadence(
         Rule.UPDATE_OWED,
-        f"client:{client_id}",
-        client_id,
-        severity,
         f"Progress update owed to {client_name}",
-        {"cadence_days": cadence_days},
-        since=last_update_at,
-        warn_at=timer.warn_at,
-        breach_at=timer.breach_at,
+        cal,
+        t,
+        now,
+        client_id,
+        last_update_at,
+        cadence_days,
     )
 
 
@@ -165,18 +160,32 @@ def check_in_missed(
     cadence_days: int,
 ) -> Finding | None:
     """No check-in or meeting within the check-in cadence (working days)."""
-    timer = working_days_timer(cal, last_check_in_at, cadence_days, t.reply_warning_percent)
+    return _cadence(
+        Rule.CHECK_IN_MISSED,
+        f"Check-in with {client_name} is due",
+        cal,
+        t,
+        now,
+        client_id,
+        last_check_in_at,
+        cadence_days,
+    )
+
+
+def _cadence(rule, summary, cal, t, now, client_id, since, cadence_days) -> Finding | None:
+    """Amber at `reply_warning_percent` of the cadence's working time, red at its end."""
+    timer = working_days_timer(cal, since, cadence_days, t.reply_warning_percent)
     severity = timer.severity(now)
     if severity is None:
         return None
     return Finding(
-        Rule.CHECK_IN_MISSED,
+        rule,
         f"client:{client_id}",
         client_id,
         severity,
-        f"Check-in with {client_name} is due",
+        summary,
         {"cadence_days": cadence_days},
-        since=last_check_in_at,
+        since=since,
         warn_at=timer.warn_at,
         breach_at=timer.breach_at,
     )
