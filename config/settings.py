@@ -166,6 +166,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # expires before its next run (80 % of its shortest interval), so a backlog never runs stale work.
 BEAT_JOBS = {
     "evaluate-flags": ("engagements.tasks.evaluate_everyone", "EVALUATE_FLAGS_CRON", "*/5 * * * *"),
+    "weekly-snapshots": (
+        "engagements.tasks.take_weekly_snapshots",
+        "HEALTH_SNAPSHOT_CRON",
+        "2 * * * *",
+    ),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {

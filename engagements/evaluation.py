@@ -27,6 +27,7 @@ from engagements.models import (
     Engagement,
     Expectation,
     Flag,
+    HealthSnapshot,
     Interaction,
     Rule,
 )
@@ -37,8 +38,7 @@ log = logging.getLogger(__name__)
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
 OPEN_EXPECTATION = [Expectation.Status.NOT_STARTED, Expectation.Status.IN_PROGRESS]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Rules this pass raises and clears. Walk-away needs health snapshots and is evaluated there.
-RULES = [r for r in Rule.values if r != Rule.WALK_AWAY]
+RULES = Rule.values
 TRACKED_FIELDS = ("severity", "summary", "figures", "since", "warn_at", "breach_at")
 
 
@@ -349,6 +349,26 @@ def find_disrespect(p: Pass):
             )
 
 
+def find_walk_away(p: Pass):
+    """From the weekly health snapshots: red week after week."""
+    t = p.thresholds
+    today = p.now.astimezone(p.calendar.tz).date()
+    first_week = today - timedelta(days=today.weekday() + 7 * t.walk_away_weeks)
+    rows = HealthSnapshot.objects.filter(owner_id=p.owner_id, week__gte=first_week).order_by(
+        "client_id", "-week"
+    )
+    scores: dict[int, list] = {}
+    for client_id, week, score in rows.values_list("client_id", "week", "score"):
+        weeks = scores.setdefault(client_id, [])
+        if not weeks or (weeks[-1][0] - week).days == 7:  # consecutive weeks only
+            weeks.append((week, score))
+    for client_id, weeks in scores.items():
+        if c := p.clients.get(client_id):
+            yield rules.walk_away(
+                t, client_id=client_id, client_name=c.name, scores=[s for _, s in weeks]
+            )
+
+
 FINDERS = [
     find_reply_owed,
     find_update_owed,
@@ -358,6 +378,7 @@ FINDERS = [
     find_undocumented,
     find_contact_events,
     find_disrespect,
+    find_walk_away,
 ]
 
 

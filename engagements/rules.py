@@ -22,6 +22,8 @@ class Thresholds:
     disrespect_window_days: int = 30
     deadline_risk_days: int = 1
     undocumented_after_days: int = 1
+    walk_away_score: int = 40
+    walk_away_weeks: int = 3
 
     @classmethod
     def of(cls, profile) -> "Thresholds":
@@ -382,4 +384,22 @@ def disrespect(
         f"Hostile tone from {client_name}",
         {"count": count, "days": t.disrespect_window_days},
         since=first_at,
+    )
+
+
+def walk_away(
+    t: Thresholds, *, client_id: int, client_name: str, scores: list[int]
+) -> Finding | None:
+    """Health below `walk_away_score` in each of the last `walk_away_weeks` weekly snapshots
+    (`scores`, newest first, consecutive weeks only)."""
+    recent = scores[: t.walk_away_weeks]
+    if len(recent) < t.walk_away_weeks or any(s >= t.walk_away_score for s in recent):
+        return None
+    return Finding(
+        Rule.WALK_AWAY,
+        f"client:{client_id}",
+        client_id,
+        Severity.BREACH,
+        f"Consider ending the engagement with {client_name}",
+        {"scores": recent, "below": t.walk_away_score, "weeks": t.walk_away_weeks},
     )

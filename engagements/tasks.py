@@ -5,9 +5,10 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 
 from clients.models import FreelancerProfile
-from engagements import evaluation
+from engagements import evaluation, snapshots
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +36,13 @@ def evaluate_everyone() -> int:
     for user_id in user_ids:
         evaluate_user.apply_async((user_id,), expires=expires)
     return len(user_ids)
+
+
+@shared_task
+def take_weekly_snapshots() -> int:
+    """Hourly beat entry: snapshot the clients of every freelancer whose week has begun."""
+    now = timezone.now()
+    return sum(
+        snapshots.take_weekly_snapshot(user_id, now)
+        for user_id in FreelancerProfile.objects.values_list("user_id", flat=True)
+    )

@@ -121,14 +121,27 @@ def test_every_beat_task_is_registered_when_a_worker_starts(tmp_path):
         "if e['task'] in app.tasks), sep='\\n')",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["engagements.tasks.evaluate_everyone"]
+    assert result.stdout.split() == [
+        "engagements.tasks.evaluate_everyone",
+        "engagements.tasks.take_weekly_snapshots",
+    ]
 
 
 # --- the schedule from the environment -------------------------------------------------------
 
 
+def test_by_default_health_snapshots_are_looked_for_every_hour(tmp_path):
+    entry = beat_schedule(tmp_path)["weekly-snapshots"]
+    assert (entry["task"], entry["minute"], entry["hour"]) == (
+        "engagements.tasks.take_weekly_snapshots",
+        [2],
+        list(range(24)),
+    )
+    assert entry["expires"] < 3600
+
+
 def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tmp_path):
-    assert beat_schedule(tmp_path) == {
+    assert beat_schedule(tmp_path, HEALTH_SNAPSHOT_CRON="disable") == {
         "evaluate-flags": {
             "task": "engagements.tasks.evaluate_everyone",
             "minute": list(range(0, 60, 5)),
@@ -140,7 +153,7 @@ def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tm
 
 @pytest.mark.parametrize("value", ["disable", "DISABLE", " disable "])
 def test_evaluate_flags_cron_disable_removes_the_entry(tmp_path, value):
-    assert beat_schedule(tmp_path, EVALUATE_FLAGS_CRON=value) == {}
+    assert "evaluate-flags" not in beat_schedule(tmp_path, EVALUATE_FLAGS_CRON=value)
 
 
 def test_evaluate_flags_cron_sets_another_schedule(tmp_path):

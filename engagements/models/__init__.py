@@ -3,6 +3,7 @@
 from engagements.models.change_record import ChangeRecord
 from engagements.models.engagement import Engagement, Expectation, Party
 from engagements.models.flag import Flag, Rule, Severity
+from engagements.models.health import HealthSnapshot
 from engagements.models.interaction import Interaction
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Engagement",
     "Expectation",
     "Flag",
+    "HealthSnapshot",
     "Interaction",
     "Party",
     "Rule",
