@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("engagements.urls")),
     path("clients/", include("clients.urls")),
     path("settings/", include("clients.settings_urls")),
+    path("review/", include("engagements.review_urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -5,6 +5,7 @@ from engagements.models.engagement import Engagement, Expectation, Party
 from engagements.models.flag import Flag, Rule, Severity
 from engagements.models.health import HealthSnapshot
 from engagements.models.interaction import Interaction
+from engagements.models.review import ReviewEntry, WeeklyReview
 
 __all__ = [
     "ChangeRecord",
@@ -14,6 +15,8 @@ __all__ = [
     "HealthSnapshot",
     "Interaction",
     "Party",
+    "ReviewEntry",
     "Rule",
     "Severity",
+    "WeeklyReview",
 ]
