@@ -58,6 +58,11 @@ class Interaction(Owned):
         blank=True,
         help_text="What is the client really worried about?",
     )
+    script = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The message script it was sent from, if any (e.g. boundary).",
+    )
     # Decided when the interaction is logged (or its time corrected), against the working hours
     # in force then: changing one's hours later should not rewrite what already happened.
     out_of_hours = models.BooleanField(default=False, editable=False)
