@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -350,7 +350,8 @@ def find_disrespect(p: Pass):
 
 
 def find_walk_away(p: Pass):
-    """From the weekly health snapshots: red week after week."""
+    """Red week after week in the health snapshots, or out-of-hours contact going on (within
+    the boundary-pattern window) after a boundary statement was sent."""
     t = p.thresholds
     today = p.now.astimezone(p.calendar.tz).date()
     first_week = today - timedelta(days=today.weekday() + 7 * t.walk_away_weeks)
@@ -362,10 +363,28 @@ def find_walk_away(p: Pass):
         weeks = scores.setdefault(client_id, [])
         if not weeks or (weeks[-1][0] - week).days == 7:  # consecutive weeks only
             weeks.append((week, score))
-    for client_id, weeks in scores.items():
+    statement = latest(Q(direction=OUT, script="boundary"), ref="client")
+    ignored = dict(
+        p.interactions()
+        .filter(
+            direction=IN,
+            out_of_hours=True,
+            occurred_at__gte=p.now - timedelta(days=t.boundary_pattern_days),
+        )
+        .annotate(statement_at=statement)
+        .filter(occurred_at__gt=F("statement_at"))
+        .values("client_id")
+        .annotate(n=Count("pk"))
+        .values_list("client_id", "n")
+    )
+    for client_id in scores.keys() | ignored.keys():
         if c := p.clients.get(client_id):
             yield rules.walk_away(
-                t, client_id=client_id, client_name=c.name, scores=[s for _, s in weeks]
+                t,
+                client_id=client_id,
+                client_name=c.name,
+                scores=[s for _, s in scores.get(client_id, [])],
+                after_boundary_statement=ignored.get(client_id, 0),
             )
 
 

@@ -388,18 +388,31 @@ def disrespect(
 
 
 def walk_away(
-    t: Thresholds, *, client_id: int, client_name: str, scores: list[int]
+    t: Thresholds,
+    *,
+    client_id: int,
+    client_name: str,
+    scores: list[int],
+    after_boundary_statement: int = 0,
 ) -> Finding | None:
     """Health below `walk_away_score` in each of the last `walk_away_weeks` weekly snapshots
-    (`scores`, newest first, consecutive weeks only)."""
+    (`scores`, newest first, consecutive weeks only), or the boundary pattern still firing after
+    a boundary statement was sent (`after_boundary_statement` out-of-hours messages since)."""
     recent = scores[: t.walk_away_weeks]
-    if len(recent) < t.walk_away_weeks or any(s >= t.walk_away_score for s in recent):
+    red = len(recent) == t.walk_away_weeks and all(s < t.walk_away_score for s in recent)
+    ignored = after_boundary_statement >= t.boundary_pattern_count
+    if not (red or ignored):
         return None
+    figures = (
+        {"scores": recent, "below": t.walk_away_score, "weeks": t.walk_away_weeks} if red else {}
+    )
+    if ignored:
+        figures["after_boundary_statement"] = after_boundary_statement
     return Finding(
         Rule.WALK_AWAY,
         f"client:{client_id}",
         client_id,
         Severity.BREACH,
         f"Consider ending the engagement with {client_name}",
-        {"scores": recent, "below": t.walk_away_score, "weeks": t.walk_away_weeks},
+        figures,
     )

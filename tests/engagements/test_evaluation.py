@@ -305,5 +305,5 @@ def test_a_pass_runs_the_same_number_of_queries_for_5_or_50_clients(profile, use
     assert len(queries) == EXPECTED_QUERIES
 
 
-# profile, windows, days off, clients; 11 for the rules; live flags; savepoint pair
-EXPECTED_QUERIES = 4 + 11 + 1 + 2
+# profile, windows, days off, clients; 12 for the rules; live flags; savepoint pair
+EXPECTED_QUERIES = 4 + 12 + 1 + 2

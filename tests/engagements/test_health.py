@@ -193,3 +193,25 @@ def test_three_red_weeks_in_a_row_raise_walk_away_until_health_recovers(clients,
     with time_machine.travel(datetime(2026, 11, 30, 10, tzinfo=BERLIN), tick=False):
         evaluate(user.pk)
     assert not Flag.objects.owned_by(user).live().filter(rule=Rule.WALK_AWAY).exists()
+
+
+def test_out_of_hours_contact_going_on_after_a_boundary_statement_raises_walk_away(clients, user):
+    acme = clients[0]
+    InteractionFactory(
+        client=acme,
+        direction="out",
+        script="boundary",
+        occurred_at=datetime(2026, 11, 16, 10, tzinfo=BERLIN),
+    )
+    for day in (17, 18):
+        InteractionFactory(client=acme, occurred_at=datetime(2026, 11, day, 22, tzinfo=BERLIN))
+    with time_machine.travel(datetime(2026, 11, 19, 10, tzinfo=BERLIN), tick=False):
+        evaluate(user.pk)
+    assert (
+        not Flag.objects.owned_by(user).live().filter(rule=Rule.WALK_AWAY).exists()
+    )  # two is not yet a pattern
+    InteractionFactory(client=acme, occurred_at=datetime(2026, 11, 19, 23, tzinfo=BERLIN))
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=BERLIN), tick=False):
+        evaluate(user.pk)
+    (flag,) = Flag.objects.owned_by(user).live().filter(rule=Rule.WALK_AWAY)
+    assert (flag.client, flag.figures) == (acme, {"after_boundary_statement": 3})
