@@ -1,5 +1,232 @@
-from django.shortcuts import render
+"""Settings: profile, working hours, days off and rule thresholds.
+
+Every page is a plain form: POST, then redirect with a message; on error the page comes back
+with the input and the messages, and nothing is saved. HTMX only adds a working-hours row and
+refreshes the list of regions when the holiday country changes.
+"""
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from clients.models import DayOff, FreelancerProfile, WorkingWindow
+from clients.profile_forms import (
+    MAX_WINDOWS,
+    WINDOWS_PREFIX,
+    DayOffForm,
+    ProfileForm,
+    ThresholdsForm,
+    already_taken_message,
+    holiday_countries,
+    holiday_regions,
+    upcoming_holidays,
+    window_formset,
+    window_formset_with_another_row,
+)
+from clients.timezones import timezone_names
+from engagements.tasks import evaluate_user
+
+
+def reevaluate_after_commit(user_id: int) -> None:
+    """Flags follow the new settings at once rather than at the next scheduled pass."""
+    transaction.on_commit(lambda: evaluate_user.delay(user_id))
+
+
+def fresh_profile(request) -> FreelancerProfile:
+    """A copy of the profile for a form to change, so that a rejected form leaves
+    `request.profile` (what the rest of the page shows) as it is stored."""
+    return FreelancerProfile.objects.get(pk=request.profile.pk)
+
+
+def posted(request):
+    """The submitted data for a POST (even an empty one, which then fails validation)."""
+    return request.POST if request.method == "POST" else None
+
+
+# --- profile ------------------------------------------------------------------------------
 
 
 def profile_settings(request):
-    return render(request, "settings/profile.html", {"profile": request.profile})
+    saved = request.profile
+    form = ProfileForm(posted(request), instance=fresh_profile(request))
+    if request.method == "POST" and form.is_valid():
+        profile = form.save(commit=False)
+        profile.save(update_fields=list(form.fields))
+        reevaluate_after_commit(request.user.pk)
+        messages.success(request, "Profile saved.")
+        return redirect("settings-profile")
+    country = form["holiday_country"].value() or ""
+    return render(
+        request,
+        "settings/profile.html",
+        {
+            "form": form,
+            "saved": saved,
+            "local_now": timezone.now().astimezone(saved.zone),
+            "timezone_names": timezone_names(),
+            "countries": holiday_countries(),
+            "regions": holiday_regions(country.strip().upper()),
+            "next_holidays": upcoming_holidays(
+                saved.holiday_country, saved.holiday_subdiv, timezone.localdate()
+            ),
+        },
+    )
+
+
+@require_GET
+def holiday_region_options(request):
+    """HTMX: the region suggestions for the country just typed."""
+    country = request.GET.get("holiday_country", "").strip().upper()
+    return render(
+        request,
+        "settings/profile.html#region-options",
+        {"regions": holiday_regions(country) if len(country) <= 3 else []},
+    )
+
+
+# --- working hours ------------------------------------------------------------------------
+
+
+def working_hours(request):
+    profile = request.profile
+    summary = []
+    if request.method == "POST" and "add_row" in request.POST:
+        formset = window_formset_with_another_row(request.POST)
+    elif request.method == "POST":
+        formset = window_formset(request.POST)
+        if formset.is_valid():
+            windows = formset.windows()
+            with transaction.atomic():
+                # One save at a time per profile: a second one waits here, then replaces ours.
+                FreelancerProfile.objects.select_for_update().only("pk").get(pk=profile.pk)
+                profile.working_windows.all().delete()
+                WorkingWindow.objects.bulk_create(
+                    WorkingWindow(profile=profile, weekday=w.weekday, start=w.start, end=w.end)
+                    for w in windows
+                )
+                reevaluate_after_commit(request.user.pk)
+            messages.success(request, "Working hours saved.")
+            if not windows:
+                messages.warning(request, NO_HOURS_WARNING)
+            return redirect("settings-hours")
+        summary = [
+            {"text": f"Window {n}: {message}", "anchor": f"{WINDOWS_PREFIX}-{n - 1}"}
+            for n, message in formset.row_problems()
+        ] + [{"text": problem, "anchor": ""} for problem in formset.non_form_errors()]
+    saved = list(profile.working_windows.all())
+    if request.method != "POST":
+        formset = window_formset(windows=saved)
+    return render(
+        request,
+        "settings/hours.html",
+        {
+            "formset": formset,
+            "summary": summary,
+            "saved_week": week_in_words(saved),
+            "no_hours_warning": NO_HOURS_WARNING if not saved else "",
+            "profile": profile,
+        },
+    )
+
+
+NO_HOURS_WARNING = (
+    "You have no working hours now. Every message counts as out of hours, and reply, update "
+    "and check-in timers do not run until you add some."
+)
+
+
+def week_in_words(windows) -> list[tuple[str, str]]:
+    """[("Monday", "09:00–12:00, 13:00–17:00"), …] for the days that have windows."""
+    days = {}
+    for w in windows:
+        days.setdefault(w.get_weekday_display(), []).append(f"{w.start:%H:%M}–{w.end:%H:%M}")
+    return [(day, ", ".join(spans)) for day, spans in days.items()]
+
+
+@require_GET
+def working_hours_row(request):
+    """HTMX: one more empty row, and the formset's form count raised to include it."""
+    if not request.htmx:
+        return redirect("settings-hours")
+    try:
+        index = int(request.GET.get(f"{WINDOWS_PREFIX}-TOTAL_FORMS", ""))
+    except ValueError:
+        return HttpResponse(status=400)
+    if not 0 <= index < MAX_WINDOWS:
+        return HttpResponse(
+            f'<p class="error" role="alert">You can have at most {MAX_WINDOWS} working windows.</p>'
+        )
+    formset = window_formset()
+    form = formset.form(
+        prefix=formset.add_prefix(index), auto_id=formset.auto_id, use_required_attribute=False
+    )
+    formset.add_fields(form, index)
+    form.fields["weekday"].widget.attrs["autofocus"] = True  # htmx focuses it once swapped in
+    return render(
+        request,
+        "settings/hours.html#window-row",
+        {"form": form, "number": index + 1, "new_total": index + 1},
+    )
+
+
+# --- days off -----------------------------------------------------------------------------
+
+
+def days_off(request):
+    profile = request.profile
+    form = DayOffForm(posted(request), profile=profile)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                added = form.save()
+                reevaluate_after_commit(request.user.pk)
+        except IntegrityError:  # added by another tab between the check and the insert
+            taken = profile.days_off.filter(date__in=form.dates()).values_list("date", flat=True)
+            form.add_error("date", already_taken_message(list(taken)))
+        else:
+            first = added[0].date
+            what = f"{first:%a} {first.day} {first:%b %Y}"
+            if len(added) > 1:
+                last = added[-1].date
+                what = f"{len(added)} days, {what} to {last:%a} {last.day} {last:%b %Y}"
+            messages.success(request, f"Day off added: {what}.")
+            return redirect("settings-days-off")
+    today = timezone.localdate()
+    all_days = list(profile.days_off.all())
+    return render(
+        request,
+        "settings/days_off.html",
+        {
+            "form": form,
+            "upcoming": [d for d in all_days if d.date >= today],
+            "past": [d for d in all_days if d.date < today][::-1],
+        },
+    )
+
+
+@require_POST
+def day_off_delete(request, pk):
+    day = get_object_or_404(DayOff, pk=pk, profile__user=request.user)
+    day.delete()
+    reevaluate_after_commit(request.user.pk)
+    messages.success(
+        request, f"Removed the day off on {day.date:%a} {day.date.day} {day.date:%b %Y}."
+    )
+    return redirect("settings-days-off")
+
+
+# --- thresholds ---------------------------------------------------------------------------
+
+
+def thresholds(request):
+    form = ThresholdsForm(posted(request), instance=fresh_profile(request))
+    if request.method == "POST" and form.is_valid():
+        profile = form.save(commit=False)
+        profile.save(update_fields=list(form.fields))
+        reevaluate_after_commit(request.user.pk)
+        messages.success(request, "Rule thresholds saved.")
+        return redirect("settings-thresholds")
+    return render(request, "settings/thresholds.html", {"form": form})
