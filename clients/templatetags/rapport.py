@@ -4,6 +4,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.templatetags.tz import do_timezone
 
 register = template.Library()
 
@@ -13,7 +14,9 @@ def in_zone(value, zone):
     """`{{ when|in_zone:client.timezone|date:"D H:i" }}`: the instant on that zone's clock."""
     if value is None or not zone:
         return value
-    return value.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(str(zone)))
+    # Through Django's own `timezone` filter: its result is marked so that `date` and `time`
+    # do not convert it back to the active (freelancer's) zone, as they do a plain datetime.
+    return do_timezone(value, zone if isinstance(zone, ZoneInfo) else ZoneInfo(str(zone)))
 
 
 @register.filter
