@@ -363,3 +363,6 @@ class Boundaries(ChangeTracked, Owned):
             "checkin_cadence_days": profile.checkin_cadence_days,
             "agreed_channels": [Channel.EMAIL],
         }
+
+
+from clients.scripts_model import MessageScript  # noqa: E402,F401

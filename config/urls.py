@@ -7,6 +7,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("settings/", include("clients.settings_urls")),
     path("review/", include("engagements.review_urls")),
+    path("scripts/", include("clients.script_urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,341 @@
+"""Message scripts: the freelancer's library, the scripts rendered for one client, one script to
+copy and "log as sent". Every lookup is scoped to the signed-in user: another user's client or
+script is a 404."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from clients import scripts as texts
+from clients.business_time import Window
+from clients.hours_in_zone import hours_statement
+from clients.models import Boundaries, Channel, Client
+from clients.scripts import BUILTINS, PLACEHOLDERS, Deadline, build_context, script_for_rule
+from clients.scripts_model import MessageScript
+from engagements.evaluation import evaluate
+from engagements.models import Engagement, Expectation, Flag, Interaction
+from engagements.services import log_interaction
+from engagements.views.common import safe_next
+
+DEADLINES_LOADED = 10
+
+
+@dataclass(frozen=True)
+class Script:
+    key: str
+    title: str
+    purpose: str
+    body: str
+    kind: str
+    builtin: bool
+    row: MessageScript | None  # the override or the own script, if any
+
+    @property
+    def overridden(self) -> bool:
+        return self.builtin and self.row is not None
+
+
+def _scripts(user) -> list[Script]:
+    """The built-ins (each with the user's wording if they edited it), then their own scripts."""
+    rows = {row.key: row for row in MessageScript.objects.owned_by(user)}
+    result = []
+    for key, b in BUILTINS.items():
+        row = rows.pop(key, None)
+        result.append(
+            Script(
+                key,
+                row.title if row else b.title,
+                b.purpose,
+                row.body if row else b.body,
+                b.kind,
+                True,
+                row,
+            )
+        )
+    own = sorted(rows.values(), key=lambda r: r.title.lower())
+    result += [Script(r.key, r.title, "", r.body, "other", False, r) for r in own]
+    return result
+
+
+def _script(user, key: str) -> Script:
+    for script in _scripts(user):
+        if script.key == key:
+            return script
+    raise Http404("No script with that key.")
+
+
+def _client(request, client_id: int) -> Client:
+    return get_object_or_404(Client.objects.owned_by(request.user), pk=client_id)
+
+
+def _boundaries(client: Client, profile) -> Boundaries:
+    try:
+        return client.boundaries
+    except Boundaries.DoesNotExist:  # made in the admin: the profile's defaults apply
+        return Boundaries(
+            client=client, owner_id=client.owner_id, **Boundaries.defaults_from(profile)
+        )
+
+
+def _context(request, client: Client, contact=None) -> dict[str, str]:
+    """Every placeholder's text for this client, now."""
+    profile = request.profile
+    now = timezone.now()
+    windows = [Window(w.weekday, w.start, w.end) for w in profile.working_windows.all()]
+    boundaries = _boundaries(client, profile)
+    if contact is None:
+        contact = client.contacts.first()
+    expectations = (
+        Expectation.objects.owned_by(request.user)
+        .filter(
+            client=client,
+            status__in=[Expectation.Status.NOT_STARTED, Expectation.Status.IN_PROGRESS],
+        )
+        .order_by("due", "title")[:DEADLINES_LOADED]
+    )
+    engagements = (
+        Engagement.objects.owned_by(request.user)
+        .filter(client=client, status=Engagement.Status.ACTIVE)
+        .order_by("start", "title")
+        .values_list("title", flat=True)
+    )
+    user = request.user
+    return build_context(
+        client_name=client.name,
+        organisation=client.organisation,
+        contact_name=contact.name if contact else "",
+        me=user.get_full_name() or user.get_username(),
+        hours=hours_statement(windows, profile.zone, client.zone, now),
+        channels=boundaries.agreed_channels,
+        reply_window_hours=boundaries.reply_window_hours,
+        update_cadence_days=boundaries.update_cadence_days,
+        checkin_cadence_days=boundaries.checkin_cadence_days,
+        after_hours_policy=boundaries.after_hours_policy,
+        deadlines=[Deadline(e.title, e.due, e.owed_by) for e in expectations],
+        engagements=list(engagements),
+        today=timezone.localdate(now),
+    )
+
+
+# The library ----------------------------------------------------------------------------------
+
+
+class ScriptForm(forms.ModelForm):
+    class Meta:
+        model = MessageScript
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16, "spellcheck": "true"})}
+        help_texts = {
+            "body": "Placeholders in curly braces, like {contact}, are filled in for each client."
+        }
+
+
+def script_library(request):
+    """The library; ``?client=<id>`` (the page's "fill them in for a client" form) goes on to
+    that client's scripts."""
+    if (client_id := request.GET.get("client", "")).isdigit():
+        return redirect("client-scripts", client_id=_client(request, int(client_id)).pk)
+    clients = Client.objects.owned_by(request.user).exclude(status=Client.Status.ENDED)
+    return render(
+        request,
+        "scripts/library.html",
+        {
+            "scripts": _scripts(request.user),
+            "placeholders": PLACEHOLDERS.items(),
+            "clients": clients,
+        },
+    )
+
+
+def _save_script(request, row: MessageScript, form: ScriptForm) -> bool:
+    """Save the form into ``row``; False (with a form error) when the key was taken meanwhile."""
+    try:
+        with transaction.atomic():
+            form.save()
+    except IntegrityError:
+        form.add_error(None, "That script was saved elsewhere at the same moment: try again.")
+        return False
+    return True
+
+
+def script_create(request):
+    row = MessageScript(owner=request.user)
+    form = ScriptForm(request.POST or None, instance=row)
+    if request.method == "POST" and form.is_valid():
+        row.key = MessageScript.new_key(request.user.pk, form.cleaned_data["title"])
+        if _save_script(request, row, form):
+            messages.success(request, f"Added your script “{row.title}”.")
+            return redirect("script-library")
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "scripts/edit.html",
+        {"form": form, "script": None, "placeholders": PLACEHOLDERS.items()},
+        status=status,
+    )
+
+
+def script_edit(request, key: str):
+    """Edit an own script, or a built-in for oneself (the first save makes the override)."""
+    script = _script(request.user, key)
+    row = script.row or MessageScript(
+        owner=request.user, key=key, title=script.title, body=script.body
+    )
+    form = ScriptForm(request.POST or None, instance=row)
+    if request.method == "POST" and form.is_valid() and _save_script(request, row, form):
+        note = " Rapport's wording is kept: revert to it at any time." if script.builtin else ""
+        messages.success(request, f"Saved “{row.title}”.{note}")
+        return redirect("script-library")
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "scripts/edit.html",
+        {"form": form, "script": script, "placeholders": PLACEHOLDERS.items()},
+        status=status,
+    )
+
+
+@require_POST
+def script_delete(request, key: str):
+    """Delete an own script, or revert a built-in to Rapport's wording."""
+    row = get_object_or_404(MessageScript.objects.owned_by(request.user), key=key)
+    row.delete()
+    if row.is_override:
+        messages.success(request, f"“{BUILTINS[key].title}” is back to Rapport's wording.")
+    else:
+        messages.success(request, f"Deleted your script “{row.title}”.")
+    return redirect("script-library")
+
+
+# One client's scripts -------------------------------------------------------------------------
+
+
+def client_scripts(request, client_id: int):
+    client = _client(request, client_id)
+    context = _context(request, client)
+    flags = Flag.objects.owned_by(request.user).filter(client=client).needing_attention()
+    suggested = {}
+    for flag in flags:
+        if (key := script_for_rule(flag.rule)) is not None:
+            suggested.setdefault(key, []).append(flag.get_rule_display())
+    scripts = [
+        (s, texts.render(s.body, context), suggested.get(s.key, [])) for s in _scripts(request.user)
+    ]
+    scripts.sort(key=lambda item: not item[2])  # those the open flags call for first
+    return render(
+        request,
+        "scripts/client_scripts.html",
+        {"client": client, "scripts": scripts, "hours": context["hours"]},
+    )
+
+
+def _channel_choices(client: Client, profile) -> list[tuple[str, str]]:
+    agreed = _boundaries(client, profile).agreed_channels
+    labels = dict(Channel.choices)
+    return [(c, labels.get(c, c)) for c in agreed] or list(Channel.choices)
+
+
+class LogSentForm(forms.Form):
+    channel = forms.ChoiceField(label="Sent by")
+    contact = forms.ModelChoiceField(
+        label="To", queryset=None, required=False, empty_label="The client (no one contact)"
+    )
+    text = forms.CharField(
+        label="Message",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
+        help_text="Edit freely before you copy it. The first 500 characters are kept in the log.",
+    )
+
+    def __init__(self, *args, client: Client, profile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = _channel_choices(client, profile)
+        self.fields["contact"].queryset = client.contacts.all()
+
+
+def _contact_from(request, client: Client):
+    contact_id = request.GET.get("contact", "")
+    if contact_id.isdigit():
+        return client.contacts.filter(pk=contact_id).first()
+    return None
+
+
+def client_script(request, client_id: int, key: str):
+    client = _client(request, client_id)
+    script = _script(request.user, key)
+    contact = _contact_from(request, client) or client.contacts.first()
+    text = texts.render(script.body, _context(request, client, contact))
+    form = LogSentForm(
+        client=client,
+        profile=request.profile,
+        initial={"text": text, "contact": contact.pk if contact else None},
+    )
+    return _script_page(request, client, script, form)
+
+
+def _script_page(request, client, script, form, status=200, logged=""):
+    template = "scripts/client_script.html"
+    if request.htmx and request.method == "POST":
+        template += "#log-form"
+    return render(
+        request,
+        template,
+        {"client": client, "script": script, "form": form, "logged": logged},
+        status=status,
+    )
+
+
+@require_POST
+def log_script_sent(request, client_id: int, key: str):
+    """An outbound interaction recording that the script was sent; its flags are evaluated at once
+    (a reply owed resolves), and again by the worker once the transaction commits."""
+    client = _client(request, client_id)
+    script = _script(request.user, key)
+    form = LogSentForm(request.POST, client=client, profile=request.profile)
+    if not form.is_valid():
+        return _script_page(request, client, script, form, status=422)
+    text = " ".join(form.cleaned_data["text"].split())
+    engagements = list(
+        Engagement.objects.owned_by(request.user)
+        .filter(client=client, status=Engagement.Status.ACTIVE)
+        .values_list("pk", flat=True)[:2]
+    )
+    try:
+        interaction = log_interaction(
+            client=client,
+            direction=Interaction.Direction.OUTBOUND,
+            channel=form.cleaned_data["channel"],
+            contact=form.cleaned_data["contact"],
+            engagement_id=engagements[0] if len(engagements) == 1 else None,
+            occurred_at=timezone.now(),
+            kind=script.kind,
+            summary=Truncator(f"{script.title}: {text}" if text else script.title).chars(500),
+            script=script.key,
+        )
+    except ValidationError as e:
+        form.add_error(None, e.messages)
+        return _script_page(request, client, script, form, status=422)
+    evaluate(request.user.pk, client_ids=[client.pk])
+    when = timezone.localtime(interaction.occurred_at)
+    notice = (
+        f"Logged as sent to {client.name} by {interaction.get_channel_display().lower()}, "
+        f"{when:%a %H:%M}."
+    )
+    if request.htmx:
+        fresh = LogSentForm(client=client, profile=request.profile, initial=form.cleaned_data)
+        response = _script_page(request, client, script, fresh, logged=notice)
+        trigger_client_event(response, "flagsChanged")
+        return trigger_client_event(response, "timelineChanged")
+    messages.success(request, notice)
+    if target := safe_next(request):
+        return redirect(target)
+    return redirect("client-script", client_id=client.pk, key=script.key)
