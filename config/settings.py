@@ -171,6 +171,7 @@ BEAT_JOBS = {
         "HEALTH_SNAPSHOT_CRON",
         "2 * * * *",
     ),
+    "send-emails": ("engagements.tasks.send_due_emails", "SEND_EMAILS_CRON", "*/5 * * * *"),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {

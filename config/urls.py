@@ -7,6 +7,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("settings/", include("clients.settings_urls")),
     path("review/", include("engagements.review_urls")),
+    path("email/", include("engagements.email_urls")),
     path("scripts/", include("clients.script_urls")),
     path(
         "accounts/login/",

@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from clients.models import FreelancerProfile
-from engagements import evaluation, snapshots
+from engagements import emails, evaluation, snapshots
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +46,12 @@ def take_weekly_snapshots() -> int:
         snapshots.take_weekly_snapshot(user_id, now)
         for user_id in FreelancerProfile.objects.values_list("user_id", flat=True)
     )
+
+
+@shared_task
+def send_due_emails() -> str:
+    """Beat entry (every 5 minutes): compose what has fallen due, then send the outbox."""
+    run = emails.send_due_emails()
+    if run.sending.sent or run.sending.failed:
+        log.info("emails: %s", run)
+    return str(run)

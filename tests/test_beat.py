@@ -123,6 +123,7 @@ def test_every_beat_task_is_registered_when_a_worker_starts(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "engagements.tasks.evaluate_everyone",
+        "engagements.tasks.send_due_emails",
         "engagements.tasks.take_weekly_snapshots",
     ]
 
@@ -141,7 +142,7 @@ def test_by_default_health_snapshots_are_looked_for_every_hour(tmp_path):
 
 
 def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tmp_path):
-    assert beat_schedule(tmp_path, HEALTH_SNAPSHOT_CRON="disable") == {
+    assert beat_schedule(tmp_path, HEALTH_SNAPSHOT_CRON="disable", SEND_EMAILS_CRON="disable") == {
         "evaluate-flags": {
             "task": "engagements.tasks.evaluate_everyone",
             "minute": list(range(0, 60, 5)),

@@ -1,6 +1,7 @@
 """Engagements, expectations, the append-only change record, the communication log and flags."""
 
 from engagements.models.change_record import ChangeRecord
+from engagements.models.email import EmailStatus, FollowUp, OutboundEmail
 from engagements.models.engagement import Engagement, Expectation, Party
 from engagements.models.flag import Flag, Rule, Severity
 from engagements.models.health import HealthSnapshot
@@ -9,11 +10,14 @@ from engagements.models.review import ReviewEntry, WeeklyReview
 
 __all__ = [
     "ChangeRecord",
+    "EmailStatus",
     "Engagement",
     "Expectation",
     "Flag",
+    "FollowUp",
     "HealthSnapshot",
     "Interaction",
+    "OutboundEmail",
     "Party",
     "ReviewEntry",
     "Rule",

@@ -1,0 +1,83 @@
+"""Signed, expiring links for emails: snooze a flag for a day, open the week's review,
+unsubscribe from one kind of email.
+
+Each purpose has its own salt, so a token made for one can never be used for another, and its own
+lifetime. The token carries ids only (never a secret), signed with SECRET_KEY by Django's
+TimestampSigner; `read()` refuses a token that was altered, cut short, made for another purpose
+or is older than its lifetime.
+"""
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+SNOOZE, REVIEW, UNSUBSCRIBE = "snooze", "review", "unsubscribe"
+LIFETIME = {
+    SNOOZE: timedelta(days=3),  # a digest's flags are stale after a few days
+    REVIEW: timedelta(days=14),
+    UNSUBSCRIBE: timedelta(days=90),  # unsubscribe links must keep working for a long time
+}
+URL_NAMES = {
+    SNOOZE: "email-link-snooze",
+    REVIEW: "email-link-review",
+    UNSUBSCRIBE: "email-unsubscribe",
+}
+
+
+class BadLink(Exception):
+    """A link that must not be acted on; `expired` tells the two cases apart for the page."""
+
+    def __init__(self, expired: bool):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def _signer(purpose: str) -> signing.TimestampSigner:
+    if purpose not in LIFETIME:
+        raise ValueError(f"Unknown link purpose {purpose!r}.")
+    return signing.TimestampSigner(salt=f"rapport.email-link.{purpose}")
+
+
+def make_token(purpose: str, **payload) -> str:
+    return _signer(purpose).sign_object(payload)
+
+
+def read(purpose: str, token: str | None) -> dict:
+    """The payload of a valid token, or BadLink."""
+    if not token:
+        raise BadLink(expired=False)
+    try:
+        payload = _signer(purpose).unsign_object(token, max_age=LIFETIME[purpose])
+    except signing.SignatureExpired:
+        raise BadLink(expired=True) from None
+    except (signing.BadSignature, ValueError, TypeError):  # altered, truncated, not our JSON
+        raise BadLink(expired=False) from None
+    if not isinstance(payload, dict):
+        raise BadLink(expired=False)
+    return payload
+
+
+def absolute(path: str) -> str:
+    """An address for an email: SITE_URL + path."""
+    return settings.SITE_URL + path
+
+
+def signed_url(purpose: str, **payload) -> str:
+    """The absolute address of the link view for `purpose`, carrying a fresh token."""
+    query = urlencode({"t": make_token(purpose, **payload)})
+    return absolute(f"{reverse(URL_NAMES[purpose])}?{query}")
+
+
+def snooze_url(flag) -> str:
+    return signed_url(SNOOZE, u=flag.owner_id, f=flag.pk)
+
+
+def review_url(owner_id: int, week_label: str) -> str:
+    return signed_url(REVIEW, u=owner_id, w=week_label)
+
+
+def unsubscribe_url(owner_id: int, kind: str) -> str:
+    return signed_url(UNSUBSCRIBE, u=owner_id, k=kind)

@@ -1,0 +1,142 @@
+"""The links in emails: snooze a flag for a day, open the week's review, unsubscribe.
+
+The snooze and unsubscribe links work without signing in: the signed token is the credential
+(it names the freelancer and the object, is made for that one purpose, and expires; see
+engagements.links). Their POST is therefore csrf_exempt: a mail provider's one-click unsubscribe
+(RFC 8058) posts without cookies, and a forged cross-site POST would need the token, which only
+the email carries.
+
+GET never acts, because mail scanners fetch every link in a message: it shows what the link will
+do and a button that POSTs; the POST acts. A tampered, truncated, expired or wrong-purpose token
+is a 400 page saying which, and nothing happens.
+
+The review link signs nobody in: it sends the signed-in freelancer it was made for to that week's
+review (through the login page first when needed), and someone signed in as another user to a
+404 page.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clients.models import FreelancerProfile
+from engagements import links
+from engagements.emails import PREFERENCE
+from engagements.models import Flag, OutboundEmail
+from engagements.review import parse_week
+
+SNOOZE_FOR = timedelta(days=1)
+SNOOZE_REASON = "Snoozed for a day from the email."
+
+
+def bad_link(request, error: links.BadLink):
+    return render(request, "email_pages/bad_link.html", {"expired": error.expired}, status=400)
+
+
+def result(request, title: str, text: str, status: int = 200):
+    return render(
+        request, "email_pages/link_result.html", {"title": title, "text": text}, status=status
+    )
+
+
+def _zone(owner_id: int):
+    profile = FreelancerProfile.objects.filter(user_id=owner_id).first()
+    return profile.zone if profile else timezone.get_current_timezone()
+
+
+@login_not_required
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def snooze(request):
+    try:
+        data = links.read(links.SNOOZE, request.GET.get("t"))
+    except links.BadLink as e:
+        return bad_link(request, e)
+    flag = (
+        Flag.objects.filter(pk=data.get("f"), owner_id=data.get("u"))
+        .select_related("client")
+        .first()
+    )
+    if flag is None:
+        return result(
+            request,
+            "Nothing to snooze",
+            "That flag no longer exists (its client was deleted).",
+            404,
+        )
+    if flag.state == Flag.State.RESOLVED:
+        return result(request, "Nothing to snooze", f"Already resolved: {flag.summary}.")
+    with timezone.override(_zone(flag.owner_id)):
+        now = timezone.now()
+        until = now + SNOOZE_FOR
+        if request.method == "GET":
+            return render(
+                request, "email_pages/snooze_confirm.html", {"flag": flag, "until": until}
+            )
+        if flag.snooze(until, SNOOZE_REASON, now=now):
+            when = timezone.localtime(until)
+            return result(
+                request,
+                "Snoozed for a day",
+                f"{flag.summary} — snoozed until {when:%a} {when.day} {when:%b %H:%M}.",
+            )
+    return result(request, "Nothing to snooze", f"It changed meanwhile: {flag.summary}.")
+
+
+@login_not_required
+@require_GET
+def review(request):
+    try:
+        data = links.read(links.REVIEW, request.GET.get("t"))
+    except links.BadLink as e:
+        return bad_link(request, e)
+    week = parse_week(str(data.get("w", "")))
+    if week is None:
+        return bad_link(request, links.BadLink(expired=False))
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.pk != data.get("u"):
+        return result(
+            request,
+            "Not your review",
+            f"This link was sent to another account; you are signed in as {request.user}.",
+            404,
+        )
+    return redirect("review-week", week=data["w"])
+
+
+@login_not_required
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request):
+    try:
+        data = links.read(links.UNSUBSCRIBE, request.GET.get("t"))
+    except links.BadLink as e:
+        return bad_link(request, e)
+    kind = data.get("k")
+    if kind not in PREFERENCE:
+        return bad_link(request, links.BadLink(expired=False))
+    label = OutboundEmail.Kind(kind).label.lower()
+    profile = FreelancerProfile.objects.filter(user_id=data.get("u")).select_related("user").first()
+    if profile is None:
+        return result(request, "Nothing to unsubscribe", "That account no longer exists.", 404)
+    field = PREFERENCE[kind]
+    if request.method == "GET":
+        if not getattr(profile, field):
+            return result(request, "Already unsubscribed", f"You no longer get the {label} email.")
+        return render(
+            request,
+            "email_pages/unsubscribe_confirm.html",
+            {"label": label, "email": profile.user.email},
+        )
+    FreelancerProfile.objects.filter(pk=profile.pk).update(**{field: False})
+    return result(
+        request,
+        "Unsubscribed",
+        f"You will no longer get the {label} email. You can turn it back on in your settings.",
+    )
