@@ -34,3 +34,7 @@ BENCH_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL)_bench,sqlite:///var/b
 
 bench: $(BIN)/.installed
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench
+
+# The README's pictures: the demo dashboard and a client page at 1280 and 390 px, in docs/screenshots/.
+screenshots: $(BIN)/.installed
+	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_screenshots.py -q $(PYTEST_ARGS)

@@ -6,6 +6,7 @@ Run against a separate benchmark database (the Makefile points DATABASE_URL at o
 
 import json
 import resource
+import statistics
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +24,8 @@ from engagements.evaluation import evaluate
 from engagements.models import Flag, Interaction
 
 SCALE = (50, 200, 100)
+DASHBOARD_USER = "bench-0001"
+PAGE_RUNS = 20
 
 
 def ensure_database() -> None:
@@ -108,6 +112,7 @@ class Command(BaseCommand):
         figures["rerun_rows_written"] = sum(
             evaluate(user_id, now=now).rows_written for user_id in users
         )
+        figures |= measure_dashboard(DASHBOARD_USER, PAGE_RUNS)
         figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
         self.report(figures, queries_per_user, rows)
@@ -128,5 +133,63 @@ class Command(BaseCommand):
         w(
             f"  SQL queries per user    {sorted(queries_per_user)} (the same for every user whatever their clients)"
         )
+        w(
+            f"Dashboard for {DASHBOARD_USER} ({f['dashboard_clients']} clients, {f['dashboard_flags']} live flags), "
+            f"median of {PAGE_RUNS} requests in-process"
+        )
+        w(
+            f"  dashboard /             {f['dashboard_ms']:.1f} ms, {f['dashboard_queries']} SQL queries (target ≤ 15)"
+        )
+        w(f"  bare page               {f['bare_page_ms']:.1f} ms   (/accounts/password/)")
+        w(f"  dashboard / bare        {f['dashboard_ratio']:.2f}     (target ≤ 3)")
         w(f"  peak memory             {f['peak_rss_mb']} MB")
         w(f"  second pass, no change  {f['rerun_rows_written']} rows written (target 0)")
+
+
+def measure_dashboard(username: str, runs: int) -> dict:
+    """Median server time of `/` and of a bare authenticated page for one benchmark user, through
+    the whole middleware stack in-process (no network), and the dashboard's query count."""
+    if connection.vendor == "postgresql":
+        # Planner statistics, as autovacuum keeps them on a live server: without them (a freshly
+        # loaded database on a server with autovacuum off) the dashboard's per-client subqueries
+        # are costed so high that PostgreSQL JIT-compiles them, which alone takes ~250 ms.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE clients_client, clients_boundaries, engagements_interaction, "
+                "engagements_engagement, engagements_flag"
+            )
+    user = get_user_model().objects.get(username=username)
+    host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"), "localhost")
+    browser = WebClient(HTTP_HOST=host)
+    browser.force_login(user)
+
+    def timed(path: str) -> float:
+        started = time.perf_counter()
+        response = browser.get(path)
+        if response.status_code != 200:
+            raise CommandError(f"GET {path} as {username} answered {response.status_code}")
+        return time.perf_counter() - started
+
+    pages = {"/": [], "/accounts/password/": []}
+    for path in pages:
+        timed(path)  # warm up: templates compiled, holidays loaded
+    for _ in range(runs):  # interleaved, so that a busy machine slows both alike
+        for path, times in pages.items():
+            times.append(timed(path))
+    dashboard_ms, bare_ms = (statistics.median(t) * 1000 for t in pages.values())
+
+    # Counted with a wrapper: CaptureQueriesContext loses them when a request starts (Django
+    # clears connection.queries on request_started).
+    queries = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
+    ):
+        browser.get("/")
+    return {
+        "dashboard_clients": Client.objects.filter(owner=user).count(),
+        "dashboard_flags": Flag.objects.filter(owner=user).live().count(),
+        "dashboard_ms": round(dashboard_ms, 1),
+        "bare_page_ms": round(bare_ms, 1),
+        "dashboard_ratio": round(dashboard_ms / max(bare_ms, 0.001), 2),
+        "dashboard_queries": len(queries),
+    }

@@ -1,0 +1,156 @@
+"""Forms for the dashboard: log an interaction, snooze a flag, resolve a flag.
+
+The interaction form offers only the freelancer's own clients; the business rules (a time in the
+future, who can need a reply) are the model's: the ModelForm runs them for the messages beside the
+fields, and engagements.services.log_interaction runs them again before it saves.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from clients.models import Client
+from engagements.models import Interaction
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A datetime-local picker; the value is read in the active (freelancer's) zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_LOCAL)
+
+
+class QuickSelect(forms.Select):
+    """A <select> whose options are written in Python: the stock widget renders a template per
+    option, which for an agency's 200 clients costs more than the rest of the dashboard form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs) | {"name": name}
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (v, mark_safe(" selected") if str(v) in chosen else "", label)
+                for v, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    widget = QuickSelect
+
+    def label_from_instance(self, obj):
+        if obj.status == Client.Status.ACTIVE:
+            return obj.name
+        return f"{obj.name} ({obj.get_status_display().lower()})"
+
+
+class InteractionForm(forms.ModelForm):
+    """Quick log: the fields a freelancer types; out_of_hours is derived, never typed."""
+
+    client = ClientChoiceField(queryset=Client.objects.none(), empty_label="Choose a client…")
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "client",
+            "direction",
+            "channel",
+            "occurred_at",
+            "summary",
+            "kind",
+            "needs_reply",
+            "tone",
+            "concern",
+        ]
+        labels = {"occurred_at": "When", "concern": "Underlying concern", "kind": "Kind"}
+        help_texts = {
+            "occurred_at": "Your time. Defaults to now.",
+            "needs_reply": "",
+            "concern": "What is the client really worried about?",
+        }
+        widgets = {
+            "occurred_at": LocalDateTimeInput(),
+            "summary": forms.TextInput(attrs={"placeholder": "What was said, in a line"}),
+            "concern": forms.TextInput(),
+        }
+
+    def __init__(self, *args, owner, client_rows=None, **kwargs):
+        """`client_rows`: the owner's clients already read by the page (objects with pk, name and
+        status), to list without another query; the choice is still checked against the owner's
+        clients in the database."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["client"]
+        field.queryset = Client.objects.owned_by(owner)
+        if client_rows is not None:
+            field.widget.choices = [("", field.empty_label)] + [
+                (row.pk, field.label_from_instance(row)) for row in client_rows
+            ]
+        self.fields["direction"].choices = Interaction.Direction.choices  # no empty choice
+        self.fields["needs_reply"].label = "Needs a reply"
+        if not self.is_bound and "occurred_at" not in self.initial:
+            self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+    def interaction_fields(self) -> dict:
+        """cleaned_data without the client, as keyword arguments for log_interaction()."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "client"}
+
+    def add_model_errors(self, error: ValidationError) -> None:
+        """Put the model's errors beside the fields they are about (the rest above the form)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            self.add_error(name if name in self.fields else None, errors)
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateTimeField(
+        label="Snooze until",
+        widget=LocalDateTimeInput(),
+        error_messages={"required": "Say until when.", "invalid": "Enter a date and time."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        error_messages={"required": "Say why you are snoozing it."},
+    )
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until <= self.now:
+            raise ValidationError("Choose a time in the future.")
+        return until
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Say why you are snoozing it.")
+        return reason
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        label="How was it resolved?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Add a note saying how it was resolved."},
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise ValidationError("Add a note saying how it was resolved.")
+        return note

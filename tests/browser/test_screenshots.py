@@ -1,0 +1,50 @@
+"""The pictures in the README: the demo account's dashboard and a client page, desktop and phone.
+
+Not part of `make test` (it rewrites files under docs/): `make screenshots` runs it with
+SCREENSHOTS=1. Each picture is the whole page (full_page), so what a phone user scrolls to is in it.
+The server's clock is set to one Wednesday morning in Berlin, so the pictures are the same
+whenever they are made and change only when the pages do.
+"""
+
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from clients.models import Client
+
+pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The demo's client whose page shows the most: a reply owed, a timeline, a heatmap.
+CLIENT = "Acme Robotics"
+MOMENT = datetime(2026, 11, 25, 11, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Wednesday
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo account, seeded and evaluated at MOMENT; the clock then runs on from there."""
+    settings.DEBUG = True  # seed_demo refuses to create a demo/demo login with DEBUG off
+    with time_machine.travel(MOMENT, tick=True):
+        call_command("seed_demo", stdout=StringIO())
+        call_command("evaluate_flags", stdout=StringIO())
+        yield Client.objects.get(owner__username="demo", name=CLIENT)
+
+
+def test_screenshots_of_the_dashboard_and_a_client_page(demo, new_page, login):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width, viewport in WIDTHS.items():
+        page = new_page(viewport=viewport)
+        login(page, "demo", "demo")
+        expect(page.get_by_role("heading", level=1).first).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"dashboard-{width}.png", full_page=True)
+
+        page.goto(f"/clients/{demo.pk}/")
+        expect(page.get_by_role("heading", name=CLIENT).first).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"client-{width}.png", full_page=True)

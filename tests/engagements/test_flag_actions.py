@@ -1,0 +1,258 @@
+"""Acknowledge, snooze and resolve a flag from the dashboard: with htmx (the live fragment and
+HX-Trigger flagsChanged), without JavaScript (a redirect back), bad input (errors, nothing
+changed), and another user's flag (404 on every action)."""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from engagements.models import Flag, Rule, Severity
+from tests.factories import ClientFactory
+
+BERLIN = ZoneInfo("Europe/Berlin")
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "live"}
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=BERLIN)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def acme(profile):
+    return ClientFactory(owner=profile.user, name="Acme", timezone="America/New_York")
+
+
+@pytest.fixture
+def browser(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def check_in(acme):
+    return Flag.objects.create(
+        owner=acme.owner,
+        client=acme,
+        rule=Rule.CHECK_IN_MISSED,
+        severity=Severity.WARNING,
+        subject=f"client:{acme.pk}",
+        summary="Check-in with Acme is due",
+    )
+
+
+def post(browser, flag, action, data=None, **headers):
+    return browser.post(f"/flags/{flag.pk}/{action}/", data or {}, **headers)
+
+
+def triggers(response) -> dict:
+    return json.loads(response.headers.get("HX-Trigger", "{}"))
+
+
+# Acknowledge -------------------------------------------------------------------------------
+
+
+def test_acknowledging_with_htmx_returns_the_live_fragment_and_triggers_flags_changed(
+    browser, check_in
+):
+    response = post(browser, check_in, "acknowledge", **HTMX)
+    assert response.status_code == 200
+    assert "flagsChanged" in triggers(response)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="live"')
+    assert "<html" not in html
+    assert "Acknowledged: Check-in with Acme is due." in html
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.ACKNOWLEDGED
+    assert check_in.acknowledged_at == NOW
+
+
+def test_acknowledging_without_javascript_redirects_to_the_dashboard(browser, check_in):
+    response = post(browser, check_in, "acknowledge")
+    assert response.status_code == 302
+    assert response.url == "/"
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.ACKNOWLEDGED
+    page = browser.get(response.url).content.decode()
+    assert "Acknowledged: Check-in with Acme is due." in page
+
+
+def test_acknowledging_redirects_to_next_when_it_is_one_of_our_pages(browser, check_in):
+    response = post(browser, check_in, "acknowledge", {"next": "/clients/"})
+    assert response.url == "/clients/"
+
+
+def test_acknowledging_ignores_a_next_that_leaves_the_site(browser, check_in):
+    response = post(browser, check_in, "acknowledge", {"next": "https://evil.example/"})
+    assert response.url == "/"
+
+
+def test_acknowledging_an_out_of_hours_flag_clears_it(browser, acme):
+    f = Flag.objects.create(
+        owner=acme.owner,
+        client=acme,
+        rule=Rule.OUT_OF_HOURS,
+        severity=Severity.INFO,
+        subject="interaction:1",
+        summary="Acme contacted you out of hours",
+    )
+    response = post(browser, f, "acknowledge", **HTMX)
+    f.refresh_from_db()
+    assert f.state == Flag.State.RESOLVED
+    html = response.content.decode()
+    assert "Acknowledged and cleared" in html
+    assert f"flag-{f.pk}" not in html
+
+
+def test_acknowledging_a_flag_someone_else_just_resolved_says_so(browser, check_in):
+    Flag.objects.filter(pk=check_in.pk).update(state=Flag.State.RESOLVED, resolved_at=NOW)
+    response = post(browser, check_in, "acknowledge", **HTMX)
+    assert "had already changed" in response.content.decode()
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.RESOLVED
+
+
+# Snooze ------------------------------------------------------------------------------------
+
+
+def test_snoozing_with_htmx_hides_the_flag_and_counts_it(browser, check_in):
+    response = post(
+        browser,
+        check_in,
+        "snooze",
+        {"until": "2026-11-25T09:00", "reason": "They are on holiday"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "flagsChanged" in triggers(response)
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.SNOOZED
+    assert check_in.snoozed_until == datetime(2026, 11, 25, 9, 0, tzinfo=BERLIN)
+    assert check_in.snooze_reason == "They are on holiday"
+    html = response.content.decode()
+    assert f'id="flag-{check_in.pk}"' not in html
+    assert "1 snoozed flag hidden; the first comes back Wed 25 Nov 09:00" in html
+
+
+def test_snoozing_without_javascript_redirects_back(browser, check_in):
+    response = post(
+        browser, check_in, "snooze", {"until": "2026-11-25T09:00", "reason": "On holiday"}
+    )
+    assert (response.status_code, response.url) == (302, "/")
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.SNOOZED
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"until": "2026-11-23T11:00", "reason": "Later"}, "Choose a time in the future."),
+        ({"until": "", "reason": "Later"}, "Say until when."),
+        ({"until": "next week", "reason": "Later"}, "Enter a date and time."),
+        ({"until": "2026-11-25T09:00", "reason": "   "}, "Say why you are snoozing it."),
+    ],
+)
+def test_a_snooze_needs_a_future_time_and_a_reason(browser, check_in, data, message):
+    response = post(browser, check_in, "snooze", data, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert "flagsChanged" not in triggers(response)
+    # The form stays open beside its flag, with what was typed.
+    assert f'<input type="text" id="snooze-reason-{check_in.pk}" name="reason"' in html
+    assert "<details open>" in html
+    if data["reason"].strip():
+        assert f'value="{data["reason"]}"' in html
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.OPEN
+    assert check_in.snoozed_until is None
+
+
+def test_a_bad_snooze_without_javascript_shows_the_form_with_its_errors(browser, check_in):
+    response = post(
+        browser, check_in, "snooze", {"until": "2026-11-20T09:00", "reason": "Kept reason"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Snooze a flag" in html
+    assert "Choose a time in the future." in html
+    assert 'value="Kept reason"' in html
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.OPEN
+
+
+# Resolve -----------------------------------------------------------------------------------
+
+
+def test_resolving_with_a_note_closes_the_flag_by_hand(browser, check_in):
+    response = post(browser, check_in, "resolve", {"note": "Called them on Friday"}, **HTMX)
+    assert "flagsChanged" in triggers(response)
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.RESOLVED
+    assert check_in.resolved_by == Flag.ResolvedBy.HAND
+    assert check_in.resolution_note == "Called them on Friday"
+    assert check_in.resolved_at == NOW
+    assert f'id="flag-{check_in.pk}"' not in response.content.decode()
+
+
+def test_resolving_without_javascript_redirects_back(browser, check_in):
+    response = post(browser, check_in, "resolve", {"note": "Done"})
+    assert (response.status_code, response.url) == (302, "/")
+
+
+def test_resolving_needs_a_note(browser, check_in):
+    response = post(browser, check_in, "resolve", {"note": "  "}, **HTMX)
+    assert "Add a note saying how it was resolved." in response.content.decode()
+    assert "flagsChanged" not in triggers(response)
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.OPEN
+
+    response = post(browser, check_in, "resolve", {"note": ""})
+    assert response.status_code == 422
+    assert "Add a note saying how it was resolved." in response.content.decode()
+
+
+# Access ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "action, data",
+    [
+        ("acknowledge", {}),
+        ("snooze", {"until": "2026-11-25T09:00", "reason": "Mine now"}),
+        ("resolve", {"note": "Mine now"}),
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_another_users_flag_is_a_404_on_every_action(
+    client, outsider, check_in, action, data, htmx
+):
+    client.force_login(outsider)
+    response = post(client, check_in, action, data, **(HTMX if htmx else {}))
+    assert response.status_code == 404
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.OPEN
+
+
+@pytest.mark.parametrize("action", ["acknowledge", "snooze", "resolve"])
+def test_flag_actions_take_post_only(browser, check_in, action):
+    assert browser.get(f"/flags/{check_in.pk}/{action}/").status_code == 405
+
+
+@pytest.mark.parametrize("action", ["acknowledge", "snooze", "resolve"])
+def test_flag_actions_need_a_login(client, check_in, action):
+    response = client.post(f"/flags/{check_in.pk}/{action}/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_an_action_keeps_the_sections_the_page_showed_in_full(browser, check_in):
+    response = post(browser, check_in, "acknowledge", {"all": ["flags", "bogus"]}, **HTMX)
+    html = response.content.decode()
+    assert 'hx-get="/?all=flags"' in html
+    assert '<input type="hidden" name="all" value="flags">' in html
