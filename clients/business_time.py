@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -254,3 +254,23 @@ def _merge(periods: list[Period]) -> list[Period]:
         else:
             merged.append((s, e))
     return merged
+
+
+@lru_cache(maxsize=512)
+def shared_calendar(
+    tz: str,
+    windows: tuple[Window, ...],
+    holiday_country: str,
+    holiday_subdiv: str,
+    days_off: frozenset[date],
+) -> BusinessCalendar:
+    """One calendar per distinct set of inputs, kept between requests and passes so that the
+    days it has already worked out stay worked out. Its inputs are its identity: a change of
+    hours, holidays or days off is a different calendar."""
+    return BusinessCalendar(
+        tz,
+        windows,
+        holiday_country=holiday_country,
+        holiday_subdiv=holiday_subdiv,
+        days_off=days_off,
+    )

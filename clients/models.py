@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from clients.business_time import BusinessCalendar, Window, validate_windows
+from clients.business_time import BusinessCalendar, Window, shared_calendar, validate_windows
 from clients.changes import ChangeTracked
 from clients.ownership import Owned
 from clients.timezones import validate_timezone
@@ -147,12 +147,12 @@ class FreelancerProfile(models.Model):
             windows = self.working_windows.all()
         if days_off is None:
             days_off = self.days_off.values_list("date", flat=True)
-        return BusinessCalendar(
+        return shared_calendar(
             self.timezone,
-            [Window(w.weekday, w.start, w.end) for w in windows],
-            holiday_country=self.holiday_country,
-            holiday_subdiv=self.holiday_subdiv,
-            days_off=list(days_off),
+            tuple(Window(w.weekday, w.start, w.end) for w in windows),
+            self.holiday_country,
+            self.holiday_subdiv,
+            frozenset(days_off),
         )
 
     @classmethod

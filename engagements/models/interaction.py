@@ -73,6 +73,16 @@ class Interaction(Owned):
         indexes = [
             models.Index(fields=["client", "occurred_at"]),
             models.Index(fields=["owner", "occurred_at"]),
+            # "The client's latest outbound / progress update": one index probe per client.
+            models.Index(
+                fields=["client", "direction", "occurred_at"], name="interaction_client_direction"
+            ),
+            # "The first message still waiting for a reply".
+            models.Index(
+                fields=["client", "occurred_at"],
+                condition=Q(direction="in", needs_reply=True),
+                name="interaction_awaiting_reply",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
