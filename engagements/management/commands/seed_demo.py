@@ -2,7 +2,7 @@
 
 import random
 import time as clock
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,7 +11,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Boundaries, Client, Contact, DayOff, FreelancerProfile, WorkingWindow
-from engagements.models import ChangeRecord, Engagement, Expectation, Interaction
+from engagements.evaluation import evaluate
+from engagements.models import ChangeRecord, Engagement, Expectation, HealthSnapshot, Interaction
 
 DEMO_USERNAME = DEMO_PASSWORD = "demo"
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
@@ -53,10 +54,14 @@ class Command(BaseCommand):
         if User.objects.filter(username=DEMO_USERNAME).exists():
             self.stdout.write("The demo account is already there; nothing changed.")
             return
+        now = timezone.now()
         with transaction.atomic():
-            counts = seed_demo_account(User, timezone.now())
+            counts = seed_demo_account(User, now)
+        raised = evaluate(User.objects.get(username=DEMO_USERNAME).pk, now=now).raised.total()
         self.stdout.write(
-            self.style.SUCCESS(f"Created the demo account (log in as demo / demo): {counts}.")
+            self.style.SUCCESS(
+                f"Created the demo account (log in as demo / demo): {counts}, {raised} flags."
+            )
         )
 
     def seed_scale(self, users: int, clients: int, interactions: int):
@@ -204,7 +209,31 @@ def seed_demo_account(User, now: datetime) -> str:
         n_clients += 1
     insert_interactions(rows, calendar)
     Client.objects.filter(owner=user).update(created_at=now - timedelta(days=70))
+    seed_health_history(user, now.astimezone(profile.zone).date())
     return f"{n_clients} clients, {len(rows)} interactions"
+
+
+# Seven past weeks of health, oldest first: Hartmann has been red for three (walk away?),
+# Bright Ledger is sliding into amber, the rest are steady.
+HEALTH_HISTORY = {
+    "Hartmann GmbH": [72, 66, 58, 49, 38, 33, 29],
+    "Bright Ledger": [88, 85, 80, 76, 71, 66, 61],
+}
+
+
+def seed_health_history(user, today: date) -> None:
+    monday = today - timedelta(days=today.weekday())
+    HealthSnapshot.objects.bulk_create(
+        HealthSnapshot(
+            owner=user,
+            client=client,
+            week=monday - timedelta(weeks=7 - n),
+            score=score,
+            taken_at=datetime.combine(monday - timedelta(weeks=7 - n), time(9), tzinfo=UTC),
+        )
+        for client in Client.objects.filter(owner=user)
+        for n, score in enumerate(HEALTH_HISTORY.get(client.name, [90, 86, 91, 88, 84, 89, 87]))
+    )
 
 
 def working_time_ago(calendar, now: datetime, amount: timedelta) -> datetime:
