@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from clients.models import Boundaries, Client, Contact, DayOff, FreelancerProfile, WorkingWindow
+from clients.scripts_model import MessageScript
 
 
 class OwnedAdmin(admin.ModelAdmin):
@@ -82,3 +83,15 @@ class BoundariesAdmin(OwnedAdmin):
         "checkin_cadence_days",
         "after_hours_policy",
     )
+
+
+@admin.register(MessageScript)
+class MessageScriptAdmin(OwnedAdmin):
+    """A freelancer's own scripts and their edits of the built-ins. The key never changes once
+    the row exists: interactions logged as sent from the script record it."""
+
+    list_display = ("title", "key", "owner", "updated_at")
+    search_fields = ("title", "key", "body")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("owner", "key") if obj else ("owner",)

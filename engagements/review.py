@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 
+from clients import scripts
 from engagements.evaluation import load_pass
 from engagements.health import Health, band, health_by_client, iso_monday
 from engagements.models import (
@@ -14,10 +15,17 @@ from engagements.models import (
     HealthSnapshot,
     Interaction,
     ReviewEntry,
+    Rule,
     WeeklyReview,
 )
 
 TREND_WEEKS = 8
+# A decision → the message script that carries it out.
+DECISION_SCRIPTS = {
+    ReviewEntry.Decision.STATE_BOUNDARY: "boundary",
+    ReviewEntry.Decision.WALK_AWAY: "exit",
+    ReviewEntry.Decision.RESET_EXPECTATIONS: "reply_window",
+}
 WEEK_PATTERN = re.compile(r"(\d{4})-W(\d{2})")
 
 
@@ -52,6 +60,7 @@ class ClientWeek:
     flags_resolved: int = 0
     due_changes: int = 0
     entry: ReviewEntry | None = None
+    walk_away: bool = False  # a live walk-away flag (shown in this week's review only)
 
     @property
     def band(self) -> str | None:
@@ -67,6 +76,18 @@ class ClientWeek:
         """Red two weeks running: suggest talking it through with a mentor or a peer."""
         known = [s for s in self.trend if s is not None]
         return len(known) >= 2 and all(band(s) == "red" for s in known[-2:])
+
+    @property
+    def decision_script(self) -> tuple[str, str] | None:
+        """(URL, title) of the script that carries out the decision taken, if there is one."""
+        key = DECISION_SCRIPTS.get(self.entry.decision) if self.entry else None
+        if key is None:
+            return None
+        return scripts.script_url(self.client_id, key), scripts.BUILTINS[key].title
+
+    @property
+    def exit_script_url(self) -> str:
+        return scripts.script_url(self.client_id, "exit")
 
     @property
     def sparkline(self) -> str:
@@ -160,6 +181,14 @@ def build_review(owner_id: int, week: date, now: datetime) -> Review:
     ):
         if r := rows.get(row["client_id"]):
             r.due_changes = row["n"]
+    if week == this_week:
+        for client_id in (
+            Flag.objects.filter(owner_id=owner_id, rule=Rule.WALK_AWAY)
+            .live()
+            .values_list("client_id", flat=True)
+        ):
+            if r := rows.get(client_id):
+                r.walk_away = True
 
     review = WeeklyReview.objects.filter(owner_id=owner_id, week=week).first()
     if review:

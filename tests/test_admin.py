@@ -1,15 +1,29 @@
 """The admin: every page opens for a superuser, other staff see only their own rows, and change
 records are read-only there."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Boundaries, Client, Contact, FreelancerProfile
-from engagements.models import ChangeRecord, Engagement, Expectation, Interaction
+from clients.scripts_model import MessageScript
+from engagements import emails
+from engagements.models import (
+    ChangeRecord,
+    EmailStatus,
+    Engagement,
+    Expectation,
+    FollowUp,
+    HealthSnapshot,
+    Interaction,
+    OutboundEmail,
+    ReviewEntry,
+    WeeklyReview,
+)
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -18,7 +32,24 @@ from tests.factories import (
     InteractionFactory,
 )
 
-OWNED_MODELS = [Client, Contact, Boundaries, Engagement, Expectation, Interaction, ChangeRecord]
+OWNED_MODELS = [
+    Client,
+    Contact,
+    Boundaries,
+    Engagement,
+    Expectation,
+    Interaction,
+    ChangeRecord,
+    HealthSnapshot,
+    WeeklyReview,
+    ReviewEntry,
+    OutboundEmail,
+    FollowUp,
+    EmailStatus,
+    MessageScript,
+]
+# Written by the app only: readable in the admin, never added or edited there.
+READ_ONLY = [ChangeRecord, OutboundEmail, FollowUp, EmailStatus]
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -35,6 +66,14 @@ def world_of(owner, name):
     InteractionFactory(client=client)
     expectation.due += timedelta(days=7)
     expectation.save()
+    HealthSnapshot.objects.create(client=client, week=date(2026, 11, 23), score=64)
+    review = WeeklyReview.objects.create(owner=owner, week=date(2026, 11, 23))
+    ReviewEntry.objects.create(review=review, client=client, decision="boundary", note="Hours")
+    emails.schedule_follow_up(
+        client=client, note="check in", remind_at=timezone.now() + timedelta(days=1)
+    )  # a FollowUp and its OutboundEmail
+    EmailStatus.objects.create(owner=owner, consecutive_failures=10, paused_at=timezone.now())
+    MessageScript.objects.create(owner=owner, key="boundary", title="My hours", body="Hi {contact}")
     return client
 
 
@@ -81,13 +120,47 @@ def test_a_superuser_can_open_one_of_every_model(client, superuser, worlds, mode
 
 
 @pytest.mark.parametrize(
-    "model", [m for m in REGISTERED if m is not ChangeRecord], ids=lambda m: m._meta.label
+    "model", [m for m in REGISTERED if m not in READ_ONLY], ids=lambda m: m._meta.label
 )
-def test_a_superuser_can_open_the_add_page_of_every_model_but_change_records(
+def test_a_superuser_can_open_the_add_page_of_every_model_but_the_read_only_ones(
     client, superuser, worlds, model
 ):
     client.force_login(superuser)
     assert client.get(url(model, "add")).status_code == 200
+
+
+@pytest.mark.parametrize("model", READ_ONLY, ids=lambda m: m._meta.label)
+def test_what_the_app_writes_is_read_only_in_the_admin(client, superuser, worlds, model):
+    client.force_login(superuser)
+    obj = model._default_manager.order_by("pk").first()
+    assert client.get(url(model, "add")).status_code == 403
+    page = client.get(url(model, "change", obj.pk))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.get(url(model, "delete", obj.pk)).status_code == 403
+    changelist = client.get(url(model, "changelist"))
+    assert "delete_selected" not in changelist.context["cl"].model_admin.get_actions(
+        changelist.wsgi_request
+    )
+
+
+def test_the_admin_resumes_a_paused_freelancers_email(client, superuser, worlds, user):
+    client.force_login(superuser)
+    response = client.post(
+        url(EmailStatus, "changelist"), {"action": "resume", "_selected_action": [user.pk]}
+    )
+    assert response.status_code == 302
+    assert EmailStatus.objects.get(owner=user).paused_at is None
+    assert EmailStatus.objects.exclude(owner=user).get().paused_at is not None
+
+
+def test_a_script_key_cannot_change_once_the_script_exists(client, superuser, worlds):
+    client.force_login(superuser)
+    script = MessageScript.objects.order_by("pk").first()
+    assert (
+        "key"
+        not in client.get(url(MessageScript, "change", script.pk)).context["adminform"].form.fields
+    )
+    assert "key" in client.get(url(MessageScript, "add")).context["adminform"].form.fields
 
 
 def test_a_superuser_sees_every_owners_clients(client, superuser, worlds):

@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from clients import scripts
 from clients.models import Client
-from engagements import selectors
+from engagements import selectors, sender
 from engagements.forms import DATETIME_LOCAL, InteractionForm
 from engagements.rules import Thresholds
 from engagements.views import wording
@@ -85,10 +86,14 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
             flag.figures_text = words.flag_figures(flag)
             flag.state_text = words.flag_state(flag)
             flag.urls = urls.of(flag.pk)
+            flag.script_url = scripts.script_url_for_flag(flag)  # reverse() only, no query
+            if flag.script_url:
+                flag.script_title = scripts.BUILTINS[scripts.script_for_rule(flag.rule)].title
     return {
         "profile": profile,
         "now": now,
         "working_status": words.working_status(calendar),
+        "email_paused": sender.email_paused(profile.user_id),  # one query
         "owed": owed_shown,
         "owed_total": len(owed),
         "board": board,

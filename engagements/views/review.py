@@ -5,12 +5,13 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from engagements.models import ReviewEntry, WeeklyReview
-from engagements.review import build_review, current_week, parse_week, week_label
+from engagements.review import ClientWeek, build_review, current_week, parse_week, week_label
 
 FIELDS = ("decision", "note", "concern", "unclear", "peer_advice")
 
@@ -63,10 +64,15 @@ def save_entry(request, week: str, client_id: int):
     if decision and decision not in ReviewEntry.Decision.values:
         return HttpResponse("Choose one of the decisions offered.", status=400)
     values = {name: request.POST.get(name, "").strip() for name in FIELDS}
-    ReviewEntry.objects.update_or_create(review=review, client=client, defaults=values)
+    entry, _ = ReviewEntry.objects.update_or_create(review=review, client=client, defaults=values)
     if request.htmx:
+        # The status, and (out of band) the link to the script the decision calls for.
+        script = render_to_string(
+            "review/review.html#decision-script",
+            {"row": ClientWeek(client.pk, client.name, None, entry=entry), "oob": True},
+        )
         return HttpResponse(
-            f'<span class="saved" role="status">Saved {timezone.localtime():%H:%M}</span>'
+            f'<span class="saved" role="status">Saved {timezone.localtime():%H:%M}</span>{script}'
         )
     messages.success(request, f"Saved your decision about {client.name}.")
     return redirect("review-week", week=week)

@@ -4,6 +4,7 @@ Each test sets a marker on `window` before acting and checks it afterwards: had 
 loaded a new page (a form posted the old way), the marker would be gone.
 """
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.browser
 
 BERLIN = ZoneInfo("Europe/Berlin")  # the `profile` fixture: Mon–Fri 09:00–17:00 in Berlin
 MARKER = "window.__sameDocument"
+PHONE = {"width": 390, "height": 844}
 
 
 def last_night() -> datetime:
@@ -83,3 +85,20 @@ def test_snoozing_a_flag_with_a_reason_takes_it_off_the_open_list(page, user):
     assert flag.state == Flag.State.SNOOZED
     assert flag.snooze_reason == "They are in the middle of a product launch"
     assert flag.snoozed_until > timezone.now()
+
+
+def test_on_a_phone_a_link_at_the_top_jumps_past_the_flags_to_the_quick_log(page, user):
+    for n in range(25):
+        client = ClientFactory(owner=user, name=f"Client {n:02d}")
+        InteractionFactory(client=client, occurred_at=last_night(), summary="Late call")
+    evaluate(user.pk)
+    page.set_viewport_size(PHONE)
+    page.goto("/")
+    log = page.get_by_role("complementary", name="Log an interaction")
+    expect(log.get_by_label("Client")).not_to_be_in_viewport()
+
+    jump = page.get_by_role("link", name="Log an interaction")
+    expect(jump).to_be_in_viewport()
+    jump.click()
+    expect(page).to_have_url(re.compile(r"/#log$"))
+    expect(log.get_by_label("Client")).to_be_in_viewport()

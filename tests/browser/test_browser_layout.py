@@ -61,6 +61,8 @@ def test_every_page_fits_a_phone_and_names_its_controls(page, user):
         "/settings/hours/",
         "/settings/days-off/",
         "/settings/thresholds/",
+        "/email/sent/",
+        "/review/",
     ]
     page.set_viewport_size(PHONE)
 

@@ -404,6 +404,26 @@ def test_the_client_page_shows_the_boundaries_and_the_hours_on_both_clocks(web, 
     assert page.context["overlap_rows"] == [("15:00–17:00", "09:00–11:00")]
 
 
+def test_the_client_page_links_its_scripts_and_reminders(web, acme):
+    html = web.get(reverse("client-detail", args=[acme.pk])).content.decode()
+    assert f'<a href="/scripts/client/{acme.pk}/">Scripts for this client</a>' in html
+    back = f"/email/reminders/new/?client={acme.pk}&amp;next=/clients/{acme.pk}/"
+    assert f'<a href="{back}">Remind me…</a>' in html
+    assert f'<a href="/email/reminders/?client={acme.pk}">Reminders about this client</a>' in html
+
+
+def test_remind_me_from_the_client_page_comes_back_to_it(web, acme, profile):
+    profile.user.email = "alice@example.com"
+    profile.user.save()
+    new = f"/email/reminders/new/?client={acme.pk}&next=/clients/{acme.pk}/"
+    assert web.get(new).context["form"]["client"].value() == acme.pk
+    response = web.post(
+        new,
+        {"client": acme.pk, "note": "check in about the launch", "remind_at": "2026-02-05T10:00"},
+    )
+    assert (response.status_code, response.url) == (302, f"/clients/{acme.pk}/")
+
+
 def test_the_timeline_interleaves_interactions_changes_and_flags_newest_first(web, acme):
     InteractionFactory(client=acme, occurred_at=NOW - timedelta(hours=5), summary="Oldest")
     expectation = ExpectationFactory(engagement__client=acme, title="Draft")

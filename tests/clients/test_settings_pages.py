@@ -90,6 +90,7 @@ def messages_of(response) -> list[str]:
         ("settings-hours", "<h1>Working hours</h1>"),
         ("settings-days-off", "<h1>Days off</h1>"),
         ("settings-thresholds", "<h1>Rule thresholds</h1>"),
+        ("email-sent", "<h1>Emails sent</h1>"),
     ],
 )
 def test_each_settings_page_renders_for_the_owner_with_the_sub_navigation(owner, name, heading):
@@ -98,7 +99,13 @@ def test_each_settings_page_renders_for_the_owner_with_the_sub_navigation(owner,
     html = response.content.decode()
     assert heading in html
     assert f'href="{reverse(name)}" aria-current="page"' in html
-    for other in ("settings-profile", "settings-hours", "settings-days-off", "settings-thresholds"):
+    for other in (
+        "settings-profile",
+        "settings-hours",
+        "settings-days-off",
+        "settings-thresholds",
+        "email-sent",
+    ):
         assert f'href="{reverse(other)}"' in html
 
 

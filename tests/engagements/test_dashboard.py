@@ -292,6 +292,58 @@ def test_clients_at_a_glance_show_status_their_time_last_contact_and_open_flags(
     assert "Gone Ltd" not in clients
 
 
+# Links -------------------------------------------------------------------------------------
+
+
+def test_client_names_link_to_their_page_in_owed_flags_and_clients(browser, acme):
+    message(acme, berlin(23, 10), needs_reply=True)
+    acme_flag = flag(acme, summary="Check-in missed with Acme")
+    html = get(browser, berlin(23, 12))
+    link = f'<a href="/clients/{acme.pk}/">Acme</a>'
+    owed = html[html.index('id="owed"') : html.index('id="flags"')]
+    assert f"Reply to {link}" in owed
+    flag_item = html[html.index(f'id="flag-{acme_flag.pk}"') : html.index('id="clients"')]
+    assert link in flag_item
+    glance = html[html.index('id="clients"') :]
+    assert f'<th scope="row">{link}' in glance
+
+
+def test_a_flag_links_its_fitting_script_and_others_link_none(browser, acme):
+    pattern = flag(acme, Rule.BOUNDARY_PATTERN, summary="Acme keeps writing at night")
+    walk = flag(acme, Rule.WALK_AWAY, Severity.BREACH, summary="Consider ending it with Acme")
+    deadline = flag(acme, Rule.DEADLINE, summary="Homepage overdue")
+    html = get(browser, berlin(23, 12))
+
+    def item(f):
+        start = html.index(f'id="flag-{f.pk}"')
+        return html[start : html.index("</li>", start)]
+
+    assert f'href="/scripts/client/{acme.pk}/boundary/"' in item(pattern)
+    assert "Script: Boundary statement (working hours)" in text_of(item(pattern))
+    assert f'href="/scripts/client/{acme.pk}/exit/"' in item(walk)
+    assert "Script: Respectful exit" in text_of(item(walk))
+    assert "/scripts/" not in item(deadline)
+
+
+def test_the_dashboard_says_when_email_is_paused_and_links_to_resume_it(browser, acme, user):
+    from engagements.models import EmailStatus
+
+    assert "emails are paused" not in get(browser, berlin(23, 12))
+    EmailStatus.objects.create(owner=user, consecutive_failures=10, paused_at=berlin(23, 8))
+    html = get(browser, berlin(23, 12))
+    live = text_of(html[html.index('id="live"') : html.index('id="owed"')])
+    assert "Your reminder emails are paused" in live
+    assert '<a href="/email/sent/">See what failed and resume sending</a>' in html
+    fragment = get(browser, berlin(23, 12), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live")
+    assert "Your reminder emails are paused" in fragment
+
+
+def test_a_link_near_the_top_jumps_to_the_quick_log_form(browser, acme):
+    html = get(browser, berlin(23, 12))
+    assert html.index('<a href="#log">Log an interaction</a>') < html.index('id="owed"')
+    assert '<aside class="dash-log card" id="log"' in html
+
+
 # Fragments ---------------------------------------------------------------------------------
 
 
@@ -335,9 +387,10 @@ def test_the_dashboard_needs_a_login(client):
 # Query budget ------------------------------------------------------------------------------
 
 # session, user, profile, working windows, days off, clients (with their boundaries), their last
-# interactions, replies owed, updates owed, flag counts, flags. The form lists the clients the
-# page has already read.
-QUERIES = 11
+# interactions, replies owed, updates owed, flag counts, flags, whether email is paused (one
+# EXISTS on the freelancer's EmailStatus row: it has no relation from the user or the profile
+# to join through). The form lists the clients the page has already read.
+QUERIES = 12
 
 
 def world(user, n_clients: int) -> None:

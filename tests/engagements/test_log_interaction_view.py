@@ -75,7 +75,7 @@ def test_an_inbound_at_ten_at_night_is_saved_and_raises_an_out_of_hours_flag_at_
     with time_machine.travel(TUESDAY_NIGHT, tick=False):
         live = browser.get("/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live").content.decode()
     assert "Acme contacted you out of hours" in live
-    assert "Reply to Acme" in live
+    assert f'Reply to <a href="/clients/{acme.pk}/">Acme</a>' in live
 
 
 def test_without_javascript_it_saves_and_redirects_to_the_dashboard(browser, acme):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from engagements.models import HealthSnapshot, ReviewEntry, WeeklyReview
+from engagements.models import Flag, HealthSnapshot, ReviewEntry, Rule, Severity, WeeklyReview
 from engagements.review import parse_week
 from tests.factories import ClientFactory, InteractionFactory
 
@@ -36,7 +36,8 @@ def logged_in(client, user):
     [
         ("2026-W48", date(2026, 11, 23)),
         ("2026-W01", date(2025, 12, 29)),
-        ("2026-W53", date(2026, 12, 28)), ("2025-W53", None),
+        ("2026-W53", date(2026, 12, 28)),
+        ("2025-W53", None),
         ("2026-48", None),
         ("x", None),
     ],
@@ -107,6 +108,61 @@ def test_a_decision_is_saved_via_htmx_and_shown_on_the_page(logged_in, acme, use
         f"/review/2026-W48/clients/{acme.pk}/", {"decision": "keep_going"}, HTTP_HX_REQUEST="true"
     )
     assert ReviewEntry.objects.get(client=acme).decision == "keep_going"  # updated, not duplicated
+
+
+@pytest.mark.parametrize(
+    ("decision", "script", "title"),
+    [
+        ("boundary", "boundary", "Boundary statement (working hours)"),
+        ("walk_away", "exit", "Respectful exit"),
+        ("reset", "reply_window", "Reply-window statement"),
+    ],
+)
+def test_a_decision_links_the_script_that_carries_it_out(logged_in, acme, decision, script, title):
+    link = f'<a href="/scripts/client/{acme.pk}/{script}/">{title}</a>'
+    assert link not in logged_in.get("/review/").content.decode()
+    response = logged_in.post(
+        f"/review/2026-W48/clients/{acme.pk}/", {"decision": decision}, HTTP_HX_REQUEST="true"
+    )
+    # At once, out of band beside the "Saved" status, and on the page from then on.
+    saved = response.content.decode()
+    assert f'id="decision-script-{acme.pk}" hx-swap-oob="true"' in saved and link in saved
+    assert link in logged_in.get("/review/").content.decode()
+
+
+def test_keep_going_links_no_script(logged_in, acme):
+    response = logged_in.post(
+        f"/review/2026-W48/clients/{acme.pk}/", {"decision": "keep_going"}, HTTP_HX_REQUEST="true"
+    )
+    assert "/scripts/" not in response.content.decode()
+    assert f'<p class="decision-script" id="decision-script-{acme.pk}"></p>' in (
+        logged_in.get("/review/").content.decode()
+    )
+
+
+def test_a_live_walk_away_flag_suggests_ending_the_engagement_with_the_exit_script(
+    logged_in, acme, profile
+):
+    calm = ClientFactory(owner=profile.user, name="Calm Co")
+    gone = ClientFactory(owner=profile.user, name="Resolved Ltd")
+    for client, state in ((acme, Flag.State.SNOOZED), (gone, Flag.State.RESOLVED)):
+        Flag.objects.create(
+            client=client,
+            rule=Rule.WALK_AWAY,
+            severity=Severity.BREACH,
+            subject=f"client:{client.pk}",
+            summary=f"Consider ending the engagement with {client.name}",
+            state=state,
+            snoozed_until=NOW + timedelta(days=1),
+            resolved_at=NOW if state == Flag.State.RESOLVED else None,
+        )
+    response = logged_in.get("/review/")
+    walk_away = {row.name: row.walk_away for row in response.context["review"].rows}
+    assert walk_away == {"Acme": True, "Calm Co": False, "Resolved Ltd": False}
+    html = response.content.decode()
+    assert html.count("Consider ending this engagement.") == 1
+    assert f'<a href="/scripts/client/{acme.pk}/exit/">Respectful exit script</a>' in html
+    assert calm.name in html
 
 
 def test_a_review_can_be_marked_complete(logged_in, acme, user):
