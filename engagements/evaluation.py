@@ -124,23 +124,27 @@ def latest(q: Q, ref: str = "pk"):
     return Subquery(rows.values("occurred_at")[:1])
 
 
-def find_reply_owed(p: Pass):
-    if not p.clients:
-        return
+def awaiting_reply(clients):
+    """`clients` annotated with `asked_at` / `asked_id`: their first message needing a reply that
+    no outbound has followed (None when nothing is waiting). Shared with the dashboard."""
     first_open = Interaction.objects.filter(
         client=OuterRef("pk"),
         direction=IN,
         needs_reply=True,
         occurred_at__gt=OuterRef("answered_up_to"),
     ).order_by("occurred_at", "pk")
+    return clients.annotate(answered_up_to=Coalesce(latest(Q(direction=OUT)), EPOCH)).annotate(
+        asked_at=Subquery(first_open.values("occurred_at")[:1]),
+        asked_id=Subquery(first_open.values("pk")[:1]),
+    )
+
+
+def find_reply_owed(p: Pass):
+    if not p.clients:
+        return
     shortest = min(c.reply_window_hours for c in p.clients.values())
     rows = (
-        p.client_rows()
-        .annotate(answered_up_to=Coalesce(latest(Q(direction=OUT)), EPOCH))
-        .annotate(
-            asked_at=Subquery(first_open.values("occurred_at")[:1]),
-            asked_id=Subquery(first_open.values("pk")[:1]),
-        )
+        awaiting_reply(p.client_rows())
         .filter(
             asked_at__lte=p.now
             - timedelta(hours=shortest) * p.thresholds.reply_warning_percent / 100

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Count, F, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
 from clients.business_time import BusinessCalendar
 from clients.models import Client, FreelancerProfile
 from engagements import rules
-from engagements.evaluation import EPOCH, latest
+from engagements.evaluation import EPOCH, awaiting_reply, latest
 from engagements.models import Engagement, Flag, Interaction, Rule, Severity
 
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
@@ -191,21 +191,9 @@ def replies_owed(
     by_id = {g.client.pk: g for g in glances}
     if not by_id:
         return []
-    first_open = Interaction.objects.filter(
-        client=OuterRef("pk"),
-        direction=IN,
-        needs_reply=True,
-        occurred_at__gt=OuterRef("answered_up_to"),
-    ).order_by("occurred_at")
-    # Per client, the id of the first message after its latest outbound that needs a reply; then
-    # those messages themselves, in the same query (the per-client lookups run once, not per column).
-    asked = (
-        current_clients(owner_id)
-        .annotate(answered_up_to=Coalesce(latest(Q(direction=OUT)), EPOCH))
-        .annotate(asked_id=Subquery(first_open.values("pk")[:1]))
-        .order_by()
-        .values("asked_id")
-    )
+    # Per client, the id of the first message still waiting for a reply; then those messages
+    # themselves, in the same query (the per-client lookups run once, not per column).
+    asked = awaiting_reply(current_clients(owner_id)).order_by().values("asked_id")
     rows = Interaction.objects.filter(pk__in=asked).values_list(
         "client_id", "occurred_at", "summary"
     )
