@@ -446,6 +446,7 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
                 out.reopened += Flag.objects.filter(pk=flag.pk, state=Flag.State.SNOOZED).update(
                     state=Flag.State.OPEN
                 )
+    new = without_dismissed(p.owner_id, new)
     if new:
         # Another worker may raise the same flag at the same moment: the constraint keeps one.
         Flag.objects.bulk_create(new, ignore_conflicts=True)
@@ -463,6 +464,25 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
                 state=Flag.State.OPEN
             )
     return out
+
+
+def without_dismissed(owner_id: int, new: list[Flag]) -> list[Flag]:
+    """Leave out what the freelancer resolved by hand while it still held: the same rule, subject
+    and start at the same severity stays resolved. A new episode (a new unanswered message, a
+    new update cycle) or a worse severity raises a new flag. One query, only when there is news."""
+    if not new:
+        return new
+    dismissed = set(
+        Flag.objects.filter(
+            owner_id=owner_id,
+            state=Flag.State.RESOLVED,
+            resolved_by=Flag.ResolvedBy.HAND,
+            subject__in={f.subject for f in new},
+        ).values_list("rule", "subject", "since", "severity")
+    )
+    if not dismissed:
+        return new
+    return [f for f in new if (f.rule, f.subject, f.since, f.severity) not in dismissed]
 
 
 def update_flag(flag: Flag, finding: rules.Finding, now: datetime) -> int:

@@ -307,3 +307,21 @@ def test_a_pass_runs_the_same_number_of_queries_for_5_or_50_clients(profile, use
 
 # profile, windows, days off, clients; 12 for the rules; live flags; savepoint pair
 EXPECTED_QUERIES = 4 + 12 + 1 + 2
+
+
+def test_a_flag_resolved_by_hand_stays_resolved_until_something_new_happens(client, user):
+    message(client, berlin(23, 10), needs_reply=True)
+    run(user, berlin(23, 16))
+    (flag,) = live(user, Rule.REPLY_OWED)
+    assert flag.resolve("Answered on the phone; not logged", now=berlin(23, 16, 5))
+    run(user, berlin(23, 16, 30))
+    assert live(user, Rule.REPLY_OWED) == []  # same message, same warning: stays resolved
+    run(user, berlin(24, 10))
+    (worse,) = live(user, Rule.REPLY_OWED)  # it turned red: that is news
+    assert worse.severity == Severity.BREACH and worse.pk != flag.pk
+    worse.resolve("Sorted", now=berlin(24, 10, 5))
+    message(client, berlin(24, 11), direction=OUT)
+    message(client, berlin(24, 11, 30), needs_reply=True, summary="Another question")
+    run(user, berlin(25, 10))  # 6.5 of 8 working hours used
+    (again,) = live(user, Rule.REPLY_OWED)  # a new unanswered message is a new episode
+    assert again.since == berlin(24, 11, 30)
