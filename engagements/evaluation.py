@@ -12,7 +12,7 @@ Safe to run twice, or on two workers at once: inserts rely on the partial unique
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
@@ -78,9 +78,6 @@ class Pass:
             if self.scoped
             else Client.objects.owned_by(self.owner_id).exclude(status=Client.Status.ENDED)
         )
-
-    def local_midnight(self, day) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=self.calendar.tz)
 
 
 def load_pass(owner_id: int, now: datetime, client_ids=None) -> Pass | None:
@@ -165,15 +162,23 @@ def find_reply_owed(p: Pass):
         )
 
 
-def find_update_owed(p: Pass):
+def update_cycles(clients):
+    """`clients` with an active engagement, annotated with `last_update` (their latest progress
+    update) and `engaged_since` (the start of their earliest active engagement). Shared with
+    the dashboard; `update_cycle_start` turns the two into the moment the cadence counts from."""
     active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
-    rows = (
-        p.client_rows()
-        .filter(Exists(active))
-        .annotate(last=latest(Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE)))
-        .annotate(engaged_since=Subquery(active.order_by("start").values("start")[:1]))
-        .values_list("pk", "last", "engaged_since")
+    return clients.filter(Exists(active)).annotate(
+        last_update=latest(Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE)),
+        engaged_since=Subquery(active.order_by("start").values("start")[:1]),
     )
+
+
+def update_cycle_start(last_update, engaged_since, calendar: BusinessCalendar) -> datetime:
+    return max(last_update or EPOCH, rules.local_start_of(engaged_since, calendar))
+
+
+def find_update_owed(p: Pass):
+    rows = update_cycles(p.client_rows()).values_list("pk", "last_update", "engaged_since")
     for client_id, last, engaged_since in rows:
         c = p.clients[client_id]
         yield rules.update_owed(
@@ -182,7 +187,7 @@ def find_update_owed(p: Pass):
             p.now,
             client_id=client_id,
             client_name=c.name,
-            last_update_at=max(last or EPOCH, p.local_midnight(engaged_since)),
+            last_update_at=update_cycle_start(last, engaged_since, p.calendar),
             cadence_days=c.update_cadence_days,
         )
 

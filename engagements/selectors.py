@@ -18,8 +18,8 @@ from django.db.models.functions import RowNumber
 from clients.business_time import BusinessCalendar
 from clients.models import Client, FreelancerProfile
 from engagements import rules
-from engagements.evaluation import EPOCH, awaiting_reply, latest
-from engagements.models import Engagement, Flag, Interaction, Rule, Severity
+from engagements.evaluation import awaiting_reply, update_cycle_start, update_cycles
+from engagements.models import Flag, Interaction, Rule, Severity
 
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
 SEVERITIES = [Severity.BREACH, Severity.WARNING, Severity.INFO]  # most serious first
@@ -94,11 +94,7 @@ class Owed:
     @property
     def level(self) -> str:
         """ "breach" once due, "warning" past the warning point, else "ok" (for colour)."""
-        if self.due is not None and self.now >= self.due:
-            return Severity.BREACH
-        if self.warn_at is not None and self.now >= self.warn_at:
-            return Severity.WARNING
-        return "ok"
+        return rules.Timer(self.since, self.warn_at, self.due).severity(self.now) or "ok"
 
     def sort_key(self):
         return (self.due is None, self.due or self.now, self.client.name.lower(), self.kind)
@@ -122,11 +118,6 @@ class FlagBoard:
     def sections(self):
         """[(severity, label, flags shown, total), ...], breach first."""
         return [(s, Severity(s).label, self.groups.get(s, []), self.totals[s]) for s in SEVERITIES]
-
-
-def calendar_for(profile: FreelancerProfile) -> BusinessCalendar:
-    """Two queries: the working windows and the days off."""
-    return profile.calendar()
 
 
 def current_clients(owner_id: int):
@@ -233,13 +224,10 @@ def updates_owed(
     by_id = {g.client.pk: g for g in glances}
     if not by_id:
         return []
-    active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
     rows = (
-        current_clients(owner_id)
-        .annotate(engaged_since=Subquery(active.order_by("start").values("start")[:1]))
-        .annotate(last=latest(Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE)))
+        update_cycles(current_clients(owner_id))
         .order_by()
-        .values_list("pk", "last", "engaged_since")
+        .values_list("pk", "last_update", "engaged_since")
     )
     horizon = calendar.add_working_days(now, UPDATE_LOOKAHEAD_WORKING_DAYS)
     if horizon is None:
@@ -247,9 +235,9 @@ def updates_owed(
     owed = []
     for client_id, last, engaged_since in rows:
         g = by_id.get(client_id)
-        if engaged_since is None or g is None:  # no active engagement, no update owed
+        if g is None:
             continue
-        since = max(last or EPOCH, rules.local_start_of(engaged_since, calendar))
+        since = update_cycle_start(last, engaged_since, calendar)
         # Working days are never fewer than calendar days: most clients are settled here,
         # without the calendar (two hours spare for a DST change).
         soon = since + timedelta(days=g.update_cadence_days - 1, hours=-2) <= horizon
@@ -292,13 +280,6 @@ def owed_now(owner_id, glances, calendar, t, now, update_flagged=frozenset()) ->
     return sorted(items, key=Owed.sort_key)
 
 
-def visible_flags_q(now: datetime) -> Q:
-    """Live flags that are not snoozed into the future: open, acknowledged, or woken."""
-    return Q(state__in=[Flag.State.OPEN, Flag.State.ACKNOWLEDGED]) | Q(
-        state=Flag.State.SNOOZED, snoozed_until__lte=now
-    )
-
-
 def flag_board(
     owner_id: int, now: datetime, clients: dict, *, limit: int | None = FLAGS_PER_SEVERITY
 ) -> FlagBoard:
@@ -334,7 +315,7 @@ def flag_board(
             per_client[row["client_id"]] += row["n"]
 
     pressing = [F("breach_at").asc(nulls_last=True), F("opened_at").desc(), F("pk").desc()]
-    flags = mine.filter(visible_flags_q(now)).order_by(*pressing)
+    flags = mine.visible(now).order_by(*pressing)
     if limit is not None:
         flags = flags.annotate(
             row=Window(RowNumber(), partition_by=[F("severity")], order_by=pressing)

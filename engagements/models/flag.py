@@ -49,6 +49,13 @@ class FlagQuerySet(OwnedQuerySet):
             Q(state=Flag.State.OPEN) | Q(state=Flag.State.SNOOZED, snoozed_until__lte=now)
         )
 
+    def visible(self, now):
+        """What the dashboard lists: needing attention, plus acknowledged flags still live."""
+        return self.filter(
+            Q(state__in=[Flag.State.OPEN, Flag.State.ACKNOWLEDGED])
+            | Q(state=Flag.State.SNOOZED, snoozed_until__lte=now)
+        )
+
 
 class Flag(Owned):
     """A signal raised by a rule about one subject: open → acknowledged / snoozed → resolved."""

@@ -50,7 +50,7 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     """Everything the live part of the page shows (header, owed now, flags, clients)."""
     now = now or timezone.now()
     profile = request.profile
-    calendar = selectors.calendar_for(profile)
+    calendar = profile.calendar()  # two queries: windows and days off
     thresholds = Thresholds.of(profile)
 
     every = selectors.clients_at_a_glance(profile)
