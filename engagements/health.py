@@ -226,14 +226,7 @@ def health_by_client(p, now: datetime) -> dict[int, Health]:
         if f := for_client(client_id):
             f.replies.append((asked_at, answered_at))
 
-    inbound = Q(direction=Interaction.Direction.INBOUND)
-    counts = log.values("client_id").annotate(
-        inbound=Count("pk", filter=inbound),
-        out_of_hours=Count("pk", filter=inbound & Q(out_of_hours=True)),
-        hostile=Count("pk", filter=inbound & Q(tone=Interaction.Tone.HOSTILE)),
-        tense=Count("pk", filter=inbound & Q(tone=Interaction.Tone.TENSE)),
-    )
-    for row in counts:
+    for row in log.counts_by_client():
         if f := for_client(row["client_id"]):
             f.inbound, f.inbound_out_of_hours = row["inbound"], row["out_of_hours"]
             f.hostile, f.tense = row["hostile"], row["tense"]

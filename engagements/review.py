@@ -146,18 +146,16 @@ def build_review(owner_id: int, week: date, now: datetime) -> Review:
         ]
         rows[cid] = ClientWeek(cid, c.name, score, components, trend)
 
-    inbound = Q(direction=Interaction.Direction.INBOUND)
-    for row in (
-        Interaction.objects.filter(owner_id=owner_id, occurred_at__gte=start, occurred_at__lt=end)
-        .values("client_id")
-        .annotate(
-            inbound=Count("pk", filter=inbound),
-            outbound=Count("pk", filter=~inbound),
-            ooh=Count("pk", filter=inbound & Q(out_of_hours=True)),
-        )
-    ):
+    week_log = Interaction.objects.filter(
+        owner_id=owner_id, occurred_at__gte=start, occurred_at__lt=end
+    )
+    for row in week_log.counts_by_client():
         if r := rows.get(row["client_id"]):
-            r.inbound, r.outbound, r.out_of_hours = row["inbound"], row["outbound"], row["ooh"]
+            r.inbound, r.outbound, r.out_of_hours = (
+                row["inbound"],
+                row["outbound"],
+                row["out_of_hours"],
+            )
     for row in (
         Flag.objects.filter(owner_id=owner_id)
         .filter(

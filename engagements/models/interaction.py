@@ -4,12 +4,26 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from clients.models import Channel, Client, Contact, FreelancerProfile
-from clients.ownership import Owned
+from clients.ownership import Owned, OwnedQuerySet
 from engagements.models.engagement import Engagement
+
+
+class InteractionQuerySet(OwnedQuerySet):
+    def counts_by_client(self):
+        """Per client: messages in and out, and of the inbound ones those out of hours, hostile
+        or tense (one aggregate query)."""
+        inbound = Q(direction=Interaction.Direction.INBOUND)
+        return self.values("client_id").annotate(
+            inbound=Count("pk", filter=inbound),
+            outbound=Count("pk", filter=~inbound),
+            out_of_hours=Count("pk", filter=inbound & Q(out_of_hours=True)),
+            hostile=Count("pk", filter=inbound & Q(tone=Interaction.Tone.HOSTILE)),
+            tense=Count("pk", filter=inbound & Q(tone=Interaction.Tone.TENSE)),
+        )
 
 
 class Interaction(Owned):
@@ -38,6 +52,7 @@ class Interaction(Owned):
     FUTURE_TOLERANCE = timedelta(minutes=5)
 
     owner_from = "client"
+    objects = InteractionQuerySet.as_manager()
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="interactions")
     engagement = models.ForeignKey(
         Engagement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
