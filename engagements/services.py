@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from engagements.evaluation import evaluate
 from engagements.models import Interaction
 from engagements.tasks import evaluate_user
 
@@ -11,14 +12,17 @@ def evaluate_soon(owner_id: int, client_id: int) -> None:
     transaction.on_commit(lambda: evaluate_user.delay(owner_id, [client_id]))
 
 
-@transaction.atomic
-def log_interaction(*, client, **fields) -> Interaction:
-    """Validate and save an interaction; its client's flags are evaluated right after commit.
+def log_interaction(*, client, evaluate_now: bool = False, **fields) -> Interaction:
+    """Validate and save an interaction; the worker evaluates its client's flags once the
+    transaction commits, and `evaluate_now` also does it here, for a page that shows the result.
 
     Raises ValidationError (nothing saved) for bad input, e.g. a time in the future.
     """
-    interaction = Interaction(client=client, owner_id=client.owner_id, **fields)
-    interaction.full_clean()
-    interaction.save()
+    with transaction.atomic():
+        interaction = Interaction(client=client, owner_id=client.owner_id, **fields)
+        interaction.full_clean()
+        interaction.save()
     evaluate_soon(client.owner_id, client.pk)
+    if evaluate_now:
+        evaluate(client.owner_id, client_ids=[client.pk])
     return interaction

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
 from clients.models import Client
-from engagements.evaluation import evaluate
 from engagements.forms import InteractionForm
 from engagements.services import log_interaction
 from engagements.views import wording
@@ -36,12 +35,13 @@ def new_interaction(request):
     if form.is_valid():
         client = form.cleaned_data["client"]
         try:
-            interaction = log_interaction(client=client, **form.interaction_fields())
+            # Evaluated here, not only by the worker: the flags show at once.
+            interaction = log_interaction(
+                client=client, evaluate_now=True, **form.interaction_fields()
+            )
         except ValidationError as e:  # the model's rules, checked again as it saves
             form.add_model_errors(e)
         else:
-            # The worker evaluates on commit too; doing it here makes the flags show at once.
-            evaluate(request.user.pk, client_ids=[client.pk])
             return _saved(request, interaction)
     if request.htmx:
         return render(request, "dashboard/dashboard.html#log-form", {"form": form})
