@@ -11,20 +11,26 @@ from heapq import nlargest
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from clients.models import Client
+from clients.models import Boundaries, Client
 from engagements.models import ChangeRecord, Flag, Interaction
 
 TIMELINE_PAGE = 30
 
 
-def open_flags(now):
-    """The flags a client list counts as open: open, or snoozed until a moment now past."""
-    return Flag.objects.needing_attention(now)
+def boundaries_of(client: Client, profile) -> Boundaries:
+    """The client's boundaries; unsaved profile defaults if it has none yet (made in the admin)."""
+    try:
+        return client.boundaries
+    except Boundaries.DoesNotExist:
+        return Boundaries(
+            client=client, owner_id=client.owner_id, **Boundaries.defaults_from(profile)
+        )
 
 
 def clients_with_figures(user, now, *, search="", status="", flags=""):
     """The user's clients with `last_interaction_at` and `open_flag_count`, in one query."""
-    open_for_client = open_flags(now).filter(client=OuterRef("pk"))
+    # Open, or snoozed until a moment now past.
+    open_for_client = Flag.objects.needing_attention(now).filter(client=OuterRef("pk"))
     last = (
         Interaction.objects.filter(client=OuterRef("pk"))
         .order_by("-occurred_at")
@@ -119,14 +125,14 @@ class TimelineItem:
 
 
 SOURCES = {
-    # kind letter: (name, queryset for a client, time field)
-    "i": ("interaction", lambda c: Interaction.objects.select_related("contact"), "occurred_at"),
+    # kind letter: (name, queryset, time field)
+    "i": ("interaction", lambda: Interaction.objects.select_related("contact"), "occurred_at"),
     "c": (
         "change",
-        lambda c: ChangeRecord.objects.select_related("expectation", "engagement"),
+        lambda: ChangeRecord.objects.select_related("expectation", "engagement"),
         "changed_at",
     ),
-    "f": ("flag", lambda c: Flag.objects.select_related("expectation"), "opened_at"),
+    "f": ("flag", lambda: Flag.objects.select_related("expectation"), "opened_at"),
 }
 
 
@@ -146,7 +152,7 @@ def timeline(client, before: Cursor | None = None, limit: int = TIMELINE_PAGE):
     than `before`; and the cursor for the next page (None at the end). One query per source."""
     candidates = []
     for letter, (name, queryset, field) in SOURCES.items():
-        rows = queryset(client).filter(client=client)
+        rows = queryset().filter(client=client)
         if before is not None:
             rows = rows.filter(_older_than(before, letter, field))
         for obj in rows.order_by(f"-{field}", "-pk")[: limit + 1]:

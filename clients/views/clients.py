@@ -45,14 +45,6 @@ def client_list(request):
     )
 
 
-def _boundaries_of(client: Client, profile) -> Boundaries:
-    """The client's boundaries; unsaved profile defaults if it has none yet (made in the admin)."""
-    try:
-        return client.boundaries
-    except Boundaries.DoesNotExist:
-        return Boundaries(client=client, owner=client.owner, **Boundaries.defaults_from(profile))
-
-
 def _form_page(request, client, client_form, boundaries_form, note_form=None, name=""):
     return render(
         request,
@@ -95,7 +87,7 @@ def client_edit(request, pk):
     client = get_object_or_404(
         Client.objects.owned_by(request.user).select_related("boundaries"), pk=pk
     )
-    boundaries = _boundaries_of(client, request.profile)
+    boundaries = selectors.boundaries_of(client, request.profile)
     name = client.name
     if request.method != "POST":
         return _form_page(

@@ -18,10 +18,10 @@ from django_htmx.http import trigger_client_event
 from clients import scripts as texts
 from clients.business_time import Window
 from clients.hours_in_zone import hours_statement
-from clients.models import Boundaries, Channel, Client
+from clients.models import Channel, Client
 from clients.scripts import BUILTINS, PLACEHOLDERS, Deadline, build_context, script_for_rule
 from clients.scripts_model import MessageScript
-from engagements.evaluation import evaluate
+from clients.selectors import boundaries_of
 from engagements.models import Engagement, Expectation, Flag, Interaction
 from engagements.services import log_interaction
 from engagements.views.common import safe_next
@@ -77,21 +77,12 @@ def _client(request, client_id: int) -> Client:
     return get_object_or_404(Client.objects.owned_by(request.user), pk=client_id)
 
 
-def _boundaries(client: Client, profile) -> Boundaries:
-    try:
-        return client.boundaries
-    except Boundaries.DoesNotExist:  # made in the admin: the profile's defaults apply
-        return Boundaries(
-            client=client, owner_id=client.owner_id, **Boundaries.defaults_from(profile)
-        )
-
-
 def _context(request, client: Client, contact=None) -> dict[str, str]:
     """Every placeholder's text for this client, now."""
     profile = request.profile
     now = timezone.now()
     windows = [Window(w.weekday, w.start, w.end) for w in profile.working_windows.all()]
-    boundaries = _boundaries(client, profile)
+    boundaries = boundaries_of(client, profile)
     if contact is None:
         contact = client.contacts.first()
     expectations = (
@@ -156,8 +147,8 @@ def script_library(request):
     )
 
 
-def _save_script(request, row: MessageScript, form: ScriptForm) -> bool:
-    """Save the form into ``row``; False (with a form error) when the key was taken meanwhile."""
+def _save_script(form: ScriptForm) -> bool:
+    """Save the form; False (with a form error) when the key was taken meanwhile."""
     try:
         with transaction.atomic():
             form.save()
@@ -172,16 +163,10 @@ def script_create(request):
     form = ScriptForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():
         row.key = MessageScript.new_key(request.user.pk, form.cleaned_data["title"])
-        if _save_script(request, row, form):
+        if _save_script(form):
             messages.success(request, f"Added your script “{row.title}”.")
             return redirect("script-library")
-    status = 422 if request.method == "POST" else 200
-    return render(
-        request,
-        "scripts/edit.html",
-        {"form": form, "script": None, "placeholders": PLACEHOLDERS.items()},
-        status=status,
-    )
+    return _edit_page(request, form, None)
 
 
 def script_edit(request, key: str):
@@ -191,16 +176,20 @@ def script_edit(request, key: str):
         owner=request.user, key=key, title=script.title, body=script.body
     )
     form = ScriptForm(request.POST or None, instance=row)
-    if request.method == "POST" and form.is_valid() and _save_script(request, row, form):
+    if request.method == "POST" and form.is_valid() and _save_script(form):
         note = " Rapport's wording is kept: revert to it at any time." if script.builtin else ""
         messages.success(request, f"Saved “{row.title}”.{note}")
         return redirect("script-library")
-    status = 422 if request.method == "POST" else 200
+    return _edit_page(request, form, script)
+
+
+def _edit_page(request, form: ScriptForm, script: Script | None):
+    """The edit page again: 422 after a refused POST."""
     return render(
         request,
         "scripts/edit.html",
         {"form": form, "script": script, "placeholders": PLACEHOLDERS.items()},
-        status=status,
+        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -239,7 +228,7 @@ def client_scripts(request, client_id: int):
 
 
 def _channel_choices(client: Client, profile) -> list[tuple[str, str]]:
-    agreed = _boundaries(client, profile).agreed_channels
+    agreed = boundaries_of(client, profile).agreed_channels
     labels = dict(Channel.choices)
     return [(c, labels.get(c, c)) for c in agreed] or list(Channel.choices)
 
@@ -320,11 +309,11 @@ def log_script_sent(request, client_id: int, key: str):
             kind=script.kind,
             summary=Truncator(f"{script.title}: {text}" if text else script.title).chars(500),
             script=script.key,
+            evaluate_now=True,
         )
     except ValidationError as e:
         form.add_error(None, e.messages)
         return _script_page(request, client, script, form, status=422)
-    evaluate(request.user.pk, client_ids=[client.pk])
     when = timezone.localtime(interaction.occurred_at)
     notice = (
         f"Logged as sent to {client.name} by {interaction.get_channel_display().lower()}, "
