@@ -365,21 +365,18 @@ WindowFormSet = forms.formset_factory(
 )
 
 
-def window_formset(data=None, *, windows=(), extra=None) -> BaseWindowFormSet:
+def window_formset(data=None, *, windows=()) -> BaseWindowFormSet:
     if data is not None:
         return WindowFormSet(data, prefix=WINDOWS_PREFIX)
-    formset = WindowFormSet(
+    return WindowFormSet(
         initial=[{"weekday": w.weekday, "start": w.start, "end": w.end} for w in windows],
         prefix=WINDOWS_PREFIX,
     )
-    if extra is not None:
-        formset.extra = extra
-    return formset
 
 
 def window_formset_with_another_row(data) -> BaseWindowFormSet:
     """What was posted, unsaved and unjudged, plus one empty row (the no-JavaScript "Add")."""
-    posted = WindowFormSet(data, prefix=WINDOWS_PREFIX)
+    posted = window_formset(data)
     rows = [
         {name: form[name].value() for name in ("weekday", "start", "end", "DELETE")}
         for form in posted.forms

@@ -46,6 +46,15 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def save_profile_form(request, form, message: str, url_name: str):
+    """Save just the form's fields of the profile, re-evaluate, and back to the page."""
+    profile = form.save(commit=False)
+    profile.save(update_fields=list(form.fields))
+    reevaluate_after_commit(request.user.pk)
+    messages.success(request, message)
+    return redirect(url_name)
+
+
 # --- profile ------------------------------------------------------------------------------
 
 
@@ -53,11 +62,7 @@ def profile_settings(request):
     saved = request.profile
     form = ProfileForm(posted(request), instance=fresh_profile(request))
     if request.method == "POST" and form.is_valid():
-        profile = form.save(commit=False)
-        profile.save(update_fields=list(form.fields))
-        reevaluate_after_commit(request.user.pk)
-        messages.success(request, "Profile saved.")
-        return redirect("settings-profile")
+        return save_profile_form(request, form, "Profile saved.", "settings-profile")
     country = form["holiday_country"].value() or ""
     return render(
         request,
@@ -224,9 +229,5 @@ def day_off_delete(request, pk):
 def thresholds(request):
     form = ThresholdsForm(posted(request), instance=fresh_profile(request))
     if request.method == "POST" and form.is_valid():
-        profile = form.save(commit=False)
-        profile.save(update_fields=list(form.fields))
-        reevaluate_after_commit(request.user.pk)
-        messages.success(request, "Rule thresholds saved.")
-        return redirect("settings-thresholds")
+        return save_profile_form(request, form, "Rule thresholds saved.", "settings-thresholds")
     return render(request, "settings/thresholds.html", {"form": form})

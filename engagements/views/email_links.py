@@ -16,6 +16,7 @@ review (through the login page first when needed), and someone signed in as anot
 """
 
 from datetime import timedelta
+from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
@@ -44,6 +45,24 @@ def result(request, title: str, text: str, status: int = 200):
     )
 
 
+def signed_link(purpose: str):
+    """Decorate a link view: it gets the payload of the token in `?t=`; a bad token is the 400
+    page and the view never runs."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request):
+            try:
+                data = links.read(purpose, request.GET.get("t"))
+            except links.BadLink as e:
+                return bad_link(request, e)
+            return view(request, data)
+
+        return wrapper
+
+    return decorator
+
+
 def _zone(owner_id: int):
     profile = FreelancerProfile.objects.filter(user_id=owner_id).first()
     return profile.zone if profile else timezone.get_current_timezone()
@@ -52,11 +71,8 @@ def _zone(owner_id: int):
 @login_not_required
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def snooze(request):
-    try:
-        data = links.read(links.SNOOZE, request.GET.get("t"))
-    except links.BadLink as e:
-        return bad_link(request, e)
+@signed_link(links.SNOOZE)
+def snooze(request, data):
     flag = (
         Flag.objects.filter(pk=data.get("f"), owner_id=data.get("u"))
         .select_related("client")
@@ -90,11 +106,8 @@ def snooze(request):
 
 @login_not_required
 @require_GET
-def review(request):
-    try:
-        data = links.read(links.REVIEW, request.GET.get("t"))
-    except links.BadLink as e:
-        return bad_link(request, e)
+@signed_link(links.REVIEW)
+def review(request, data):
     week = parse_week(str(data.get("w", "")))
     if week is None:
         return bad_link(request, links.BadLink(expired=False))
@@ -113,11 +126,8 @@ def review(request):
 @login_not_required
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request):
-    try:
-        data = links.read(links.UNSUBSCRIBE, request.GET.get("t"))
-    except links.BadLink as e:
-        return bad_link(request, e)
+@signed_link(links.UNSUBSCRIBE)
+def unsubscribe(request, data):
     kind = data.get("k")
     if kind not in PREFERENCE:
         return bad_link(request, links.BadLink(expired=False))

@@ -28,17 +28,23 @@ def _form(request, context):
     return render(request, template, context)
 
 
-def _saved(request, client, anchor, template, context):
-    """Back to the client page (plain POST), or the refreshed block swapped in (htmx)."""
+def _detail(client, anchor):
+    return reverse("client-detail", args=[client.pk]) + f"#{anchor}"
+
+
+def _save(request, form, client, anchor, template, context, note_form=None):
+    """Save the form (an edit with its change note), have the client's flags re-evaluated after
+    commit; then back to the client page (plain POST), or the refreshed block swapped in (htmx)."""
+    with transaction.atomic():
+        if note_form is not None:
+            form.instance.change_note = note_form.note()
+        form.save()
+        evaluate_soon(client.owner_id, client.pk)
     if not request.htmx:
-        return redirect(reverse("client-detail", args=[client.pk]) + f"#{anchor}")
+        return redirect(_detail(client, anchor))
     response = render(request, template, {"client": client, **context})
     response = reswap(retarget(response, f"#{anchor}"), "outerHTML")
     return trigger_client_event(response, "timelineChanged")
-
-
-def _detail(client, anchor):
-    return reverse("client-detail", args=[client.pk]) + f"#{anchor}"
 
 
 def engagement_create(request, pk):
@@ -47,12 +53,10 @@ def engagement_create(request, pk):
         request.POST or None, instance=Engagement(client=client), auto_id="new-engagement_%s"
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            evaluate_soon(client.owner_id, client.pk)
         engagements = Engagement.objects.owned_by(request.user).filter(client=client)
-        return _saved(
+        return _save(
             request,
+            form,
             client,
             "engagements",
             "clients/_engagements.html",
@@ -81,12 +85,14 @@ def engagement_edit(request, pk):
     form = EngagementForm(request.POST or None, instance=engagement, auto_id=f"{anchor}_%s")
     note_form = ChangeNoteForm(request.POST or None, prefix="change", auto_id=f"{anchor}_%s")
     if request.method == "POST" and all([form.is_valid(), note_form.is_valid()]):
-        with transaction.atomic():
-            form.instance.change_note = note_form.note()
-            form.save()
-            evaluate_soon(client.owner_id, client.pk)
-        return _saved(
-            request, client, anchor, "clients/_engagement.html", {"engagement": engagement}
+        return _save(
+            request,
+            form,
+            client,
+            anchor,
+            "clients/_engagement.html",
+            {"engagement": engagement},
+            note_form,
         )
     return _form(
         request,
@@ -115,11 +121,9 @@ def expectation_create(request, pk):
         auto_id=f"new-expectation-{engagement.pk}_%s",
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            evaluate_soon(client.owner_id, client.pk)
-        return _saved(
+        return _save(
             request,
+            form,
             client,
             f"engagement-{engagement.pk}",
             "clients/_engagement.html",
@@ -149,16 +153,14 @@ def expectation_edit(request, pk):
     form = ExpectationForm(request.POST or None, instance=expectation, auto_id=f"{anchor}_%s")
     note_form = ChangeNoteForm(request.POST or None, prefix="change", auto_id=f"{anchor}_%s")
     if request.method == "POST" and all([form.is_valid(), note_form.is_valid()]):
-        with transaction.atomic():
-            form.instance.change_note = note_form.note()
-            form.save()
-            evaluate_soon(client.owner_id, client.pk)
-        return _saved(
+        return _save(
             request,
+            form,
             client,
             f"engagement-{engagement.pk}",
             "clients/_engagement.html",
             {"engagement": engagement},
+            note_form,
         )
     return _form(
         request,

@@ -90,9 +90,7 @@ def reminder_new(request):
                 client=data["client"], note=data["note"], remind_at=data["remind_at"]
             )
         except ValidationError as e:
-            for field, errors in e.error_dict.items():
-                for error in errors:
-                    form.add_error(field, error)
+            form.add_error(None, e)  # each message beside its field
         else:
             notice = f"I'll remind you on {_when(follow_up.send_at)}: {follow_up.note}"
             if follow_up.waited_for_working_hours:
