@@ -324,11 +324,12 @@ def hours_statement(
     within ``horizon_days``. A change that leaves the hours as they were adds no period but is
     still named (both zones changing on the same day, say)."""
     windows = _sorted(windows)
-    changes = clock_changes(home, now, horizon_days)
+    changes = []
     if there.key != home.key:  # on one clock a clock change changes nothing worth saying
-        changes = sorted(changes + clock_changes(there, now, horizon_days), key=lambda c: c.at)
-    else:
-        changes = []
+        changes = sorted(
+            clock_changes(home, now, horizon_days) + clock_changes(there, now, horizon_days),
+            key=lambda c: c.at,
+        )
     # Changes within a day of each other (Sydney and Auckland on the same Sunday) make one step.
     steps: list[tuple[ClockChange, datetime]] = []
     for c in changes:

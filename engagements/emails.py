@@ -162,11 +162,10 @@ def render_email(template: str, context: dict, freelancer: Freelancer) -> tuple[
     return BLANK_LINES.sub("\n\n", text).strip() + "\n", html
 
 
-def list_headers(owner_id: int, kind: str) -> dict:
+def list_headers(unsubscribe_url: str) -> dict:
     """RFC 2369 / RFC 8058 one-click unsubscribe, and RFC 3834's "this is automatic"."""
-    url = links.unsubscribe_url(owner_id, kind)
     return {
-        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
@@ -299,6 +298,7 @@ def queue_digests(now: datetime) -> Counter:
             row.status = Status.SKIPPED
         else:
             said = [c for c in counts if not c.startswith("0 ")]
+            unsubscribe_url = links.unsubscribe_url(f.user_id, Kind.DIGEST)
             row.subject = f"Rapport · {short_date(day)}: " + (
                 ", ".join(said) if said else "nothing owed today"
             )
@@ -312,11 +312,11 @@ def queue_digests(now: datetime) -> Counter:
                     "breaches": breaches,
                     "since": cutoff,
                     "empty": empty,
-                    "unsubscribe_url": links.unsubscribe_url(f.user_id, Kind.DIGEST),
+                    "unsubscribe_url": unsubscribe_url,
                 },
                 f,
             )
-            row.headers = list_headers(f.user_id, Kind.DIGEST)
+            row.headers = list_headers(unsubscribe_url)
         rows.append(row)
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
     return Counter(row.status for row in rows)
@@ -417,6 +417,7 @@ def queue_weekly_reviews(now: datetime) -> Counter:
         else:
             bands = Counter(i["band"] for i in items)
             said = [f"{bands[b]} {b}" for b in ("red", "amber", "green") if bands[b]]
+            unsubscribe_url = links.unsubscribe_url(f.user_id, Kind.WEEKLY)
             row.subject = f"Rapport · Weekly review {label}: " + (
                 ", ".join(said) if said else plural(len(items), "client")
             )
@@ -427,11 +428,11 @@ def queue_weekly_reviews(now: datetime) -> Counter:
                     "label": label,
                     "clients": items,
                     "review_url": links.review_url(f.user_id, label),
-                    "unsubscribe_url": links.unsubscribe_url(f.user_id, Kind.WEEKLY),
+                    "unsubscribe_url": unsubscribe_url,
                 },
                 f,
             )
-            row.headers = list_headers(f.user_id, Kind.WEEKLY)
+            row.headers = list_headers(unsubscribe_url)
         rows.append(row)
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
     return Counter(row.status for row in rows)

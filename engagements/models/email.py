@@ -154,11 +154,6 @@ class EmailStatus(models.Model):
         )
 
 
-class FollowUpQuerySet(OwnedQuerySet):
-    def upcoming(self):
-        return self.filter(cancelled_at__isnull=True, email__status=OutboundEmail.Status.QUEUED)
-
-
 class FollowUp(Owned):
     """A follow-up ("remind me to check in with Acme on Tuesday"): an email at `send_at`, which is
     `remind_at` or, when that falls outside working hours, the start of the next working window."""
@@ -170,8 +165,6 @@ class FollowUp(Owned):
     send_at = models.DateTimeField(help_text="When it goes: the moment, or the next working start.")
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-
-    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["send_at", "pk"]
