@@ -203,3 +203,22 @@ def test_scale_needs_three_positive_numbers(db, numbers):
     with pytest.raises(CommandError, match="positive"):
         seed("--scale", *numbers.split(), at=SCALE_AT)
     assert not get_user_model().objects.exists()
+
+
+def test_copy_writes_every_column_as_bulk_create_would(postgres):
+    """The benchmark loads its million rows with COPY; a column added to Interaction (and left
+    out of the COPY) would break `make bench` on a fresh database."""
+    from engagements.management.commands.seed_demo import copy_interactions
+
+    seed("--scale", "1", "1", "2", at=SCALE_AT)
+    fields = [f.attname for f in Interaction._meta.concrete_fields if not f.primary_key]
+    template = Interaction.objects.first()
+    copied = Interaction(**{a: getattr(template, a) for a in fields if a != "created_at"})
+    copied.script = "boundary"
+    copy_interactions([copied])
+    latest = Interaction.objects.latest("pk")
+    assert latest.script == "boundary"
+    assert latest.created_at is not None
+    assert {a: getattr(latest, a) for a in fields if a != "created_at"} == {
+        a: getattr(copied, a) for a in fields if a != "created_at"
+    }

@@ -117,47 +117,19 @@ def insert_interactions(rows: list[Interaction], calendar) -> None:
 
 
 def copy_interactions(rows: list[Interaction]) -> None:
-    """PostgreSQL COPY: an order of magnitude faster than INSERT for benchmark volumes."""
-    columns = (
-        "owner_id",
-        "client_id",
-        "engagement_id",
-        "direction",
-        "channel",
-        "occurred_at",
-        "summary",
-        "kind",
-        "needs_reply",
-        "tone",
-        "concern",
-        "out_of_hours",
-        "created_at",
-    )
+    """PostgreSQL COPY: an order of magnitude faster than INSERT for benchmark volumes. Every
+    concrete column is written, from the model's fields, so that a new one cannot be missed."""
+    fields = [f for f in Interaction._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(f.column for f in fields)
     now = timezone.now()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY engagements_interaction ({', '.join(columns)}) FROM STDIN"
-        ) as copy,
+        cursor.cursor.copy(f"COPY engagements_interaction ({columns}) FROM STDIN") as copy,
     ):
         for r in rows:
-            copy.write_row(
-                (
-                    r.owner_id,
-                    r.client_id,
-                    r.engagement_id,
-                    r.direction,
-                    r.channel,
-                    r.occurred_at,
-                    r.summary,
-                    r.kind,
-                    r.needs_reply,
-                    r.tone,
-                    r.concern,
-                    r.out_of_hours,
-                    now,
-                )
-            )
+            if r.created_at is None:
+                r.created_at = now
+            copy.write_row([getattr(r, f.attname) for f in fields])
 
 
 def seed_demo_account(User, now: datetime) -> str:
