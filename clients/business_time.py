@@ -19,6 +19,7 @@ import holidays
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HORIZON_DAYS = 400  # give up after this many consecutive days without working time
+SUMS_KEPT = 20_000  # remembered add_working_time/add_working_days answers per calendar
 _DAY = timedelta(days=1)
 Period = tuple[datetime, datetime]
 
@@ -102,6 +103,9 @@ class BusinessCalendar:
             raise ValueError("A holiday subdivision needs a holiday country.")
         self.days_off = frozenset(days_off)
         self._periods_by_day: dict[date, tuple[Period, ...]] = {}
+        # Answers to add_working_time/add_working_days: a calendar never changes (its inputs
+        # are its identity), and the dashboard and every pass ask the same questions again.
+        self._sums: dict[tuple, datetime | None] = {}
 
     def is_working_day(self, day: date) -> bool:
         """Whether the local date has a window, isn't a holiday/day off, and exists locally."""
@@ -132,7 +136,9 @@ class BusinessCalendar:
             raise ValueError("amount must not be negative.")
         if not amount:
             return self.next_working_start(start)
-        start = _utc(start)
+        return self._remember(("time", _utc(start), amount), self._add_working_time)
+
+    def _add_working_time(self, start: datetime, amount: timedelta) -> datetime | None:
         for s, e in self._periods(start):
             s = max(s, start)
             if e - s >= amount:
@@ -159,7 +165,10 @@ class BusinessCalendar:
         """End of the ``days``-th working day strictly after ``start``'s local date (days >= 1)."""
         if days < 1:
             raise ValueError("days must be at least 1.")
-        day, idle = _utc(start).astimezone(self.tz).date(), 0
+        return self._remember(("days", _utc(start), days), self._add_working_days)
+
+    def _add_working_days(self, start: datetime, days: int) -> datetime | None:
+        day, idle = start.astimezone(self.tz).date(), 0
         while idle < HORIZON_DAYS:
             day += _DAY
             end = self.end_of_working_day(day)
@@ -175,6 +184,16 @@ class BusinessCalendar:
             return 0
         first, last = (t.astimezone(self.tz).date() for t in (start, end))
         return sum(self.is_working_day(first + n * _DAY) for n in range(1, (last - first).days + 1))
+
+    def _remember(self, key: tuple, compute) -> datetime | None:
+        """compute(*key[1:]), remembered; forgotten wholesale past SUMS_KEPT answers."""
+        try:
+            return self._sums[key]
+        except KeyError:
+            if len(self._sums) >= SUMS_KEPT:
+                self._sums.clear()
+            self._sums[key] = result = compute(*key[1:])
+            return result
 
     def _open(self, day: date) -> bool:
         return (
