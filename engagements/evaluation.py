@@ -12,16 +12,15 @@ Safe to run twice, or on two workers at once: inserts rely on the partial unique
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
 from clients.models import Boundaries, Client, FreelancerProfile
-from engagements import rules
+from engagements import dashboard_cache, rules
 from engagements.models import (
     ChangeRecord,
     Engagement,
@@ -31,13 +30,13 @@ from engagements.models import (
     Interaction,
     Rule,
 )
+from engagements.models.activity import EPOCH, awaiting_reply, latest
 from engagements.models.flag import ACKNOWLEDGE_CLEARS, SEVERITY_RANK
 
 log = logging.getLogger(__name__)
 
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
 OPEN_EXPECTATION = [Expectation.Status.NOT_STARTED, Expectation.Status.IN_PROGRESS]
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 RULES = Rule.values
 TRACKED_FIELDS = ("severity", "summary", "figures", "since", "warn_at", "breach_at")
 
@@ -113,27 +112,6 @@ def load_pass(owner_id: int, now: datetime, client_ids=None) -> Pass | None:
 
 
 # Candidates: a set-based query per rule (or one for several) -------------------------------
-
-
-def latest(q: Q, ref: str = "pk"):
-    """Subquery: when the client's latest interaction matching `q` happened."""
-    rows = Interaction.objects.filter(q, client=OuterRef(ref)).order_by("-occurred_at")
-    return Subquery(rows.values("occurred_at")[:1])
-
-
-def awaiting_reply(clients):
-    """`clients` annotated with `asked_at` / `asked_id`: their first message needing a reply that
-    no outbound has followed (None when nothing is waiting). Shared with the dashboard."""
-    first_open = Interaction.objects.filter(
-        client=OuterRef("pk"),
-        direction=IN,
-        needs_reply=True,
-        occurred_at__gt=OuterRef("answered_up_to"),
-    ).order_by("occurred_at", "pk")
-    return clients.annotate(answered_up_to=Coalesce(latest(Q(direction=OUT)), EPOCH)).annotate(
-        asked_at=Subquery(first_open.values("occurred_at")[:1]),
-        asked_id=Subquery(first_open.values("pk")[:1]),
-    )
 
 
 def find_reply_owed(p: Pass):
@@ -524,7 +502,10 @@ def evaluate(
             if p is None:
                 return Outcome()
             findings = [f for finder in FINDERS for f in finder(p) if f is not None]
-            return reconcile(p, findings)
+            outcome = reconcile(p, findings)
+            if outcome.rows_written:
+                dashboard_cache.changed(owner_id)
+            return outcome
     except IntegrityError:
         # A client (or its interaction) was deleted while we ran: run again without it.
         if retries <= 0:

@@ -1,5 +1,6 @@
 """Engagements, expectations, the append-only change record, the communication log and flags."""
 
+from engagements.models.activity import ClientActivity
 from engagements.models.change_record import ChangeRecord
 from engagements.models.email import EmailStatus, FollowUp, OutboundEmail
 from engagements.models.engagement import Engagement, Expectation, Party
@@ -10,6 +11,7 @@ from engagements.models.review import ReviewEntry, WeeklyReview
 
 __all__ = [
     "ChangeRecord",
+    "ClientActivity",
     "EmailStatus",
     "Engagement",
     "Expectation",

@@ -3,16 +3,41 @@
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from clients.models import Channel, Client, Contact, FreelancerProfile
 from clients.ownership import Owned, OwnedQuerySet
+from engagements.models.activity import ClientActivity
 from engagements.models.engagement import Engagement
 
 
 class InteractionQuerySet(OwnedQuerySet):
+    """Bulk writes keep ClientActivity current, as Interaction.save() and delete() do."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic():
+            created = super().bulk_create(objs, *args, **kwargs)
+            ClientActivity.refresh(o.client_id for o in created)
+        return created
+
+    def update(self, **kwargs):
+        with transaction.atomic():
+            clients = set(self.values_list("client_id", flat=True))
+            changed = super().update(**kwargs)
+            ClientActivity.refresh(
+                clients | {kwargs.get("client_id", getattr(kwargs.get("client"), "pk", None))}
+            )
+        return changed
+
+    def delete(self):
+        with transaction.atomic():
+            clients = set(self.values_list("client_id", flat=True))
+            deleted = super().delete()
+            ClientActivity.refresh(clients)
+        return deleted
+
     def counts_by_client(self):
         """Per client: messages in and out, and of the inbound ones those out of hours, hostile
         or tense (one aggregate query)."""
@@ -132,6 +157,7 @@ class Interaction(Owned):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._logged_at = instance.__dict__.get("occurred_at")
+        instance._loaded_client_id = instance.__dict__.get("client_id")
         return instance
 
     def save(self, *args, **kwargs):
@@ -141,5 +167,13 @@ class Interaction(Owned):
                 .calendar()
                 .is_working(self.occurred_at)
             )
-        super().save(*args, **kwargs)
-        self._logged_at = self.occurred_at
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            ClientActivity.refresh([self.client_id, getattr(self, "_loaded_client_id", None)])
+        self._logged_at, self._loaded_client_id = self.occurred_at, self.client_id
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            ClientActivity.refresh([self.client_id])
+        return deleted

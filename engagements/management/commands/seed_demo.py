@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from clients.models import Boundaries, Client, Contact, DayOff, FreelancerProfile, WorkingWindow
 from engagements.evaluation import evaluate
-from engagements.models import ChangeRecord, Engagement, Expectation, HealthSnapshot, Interaction
+from engagements.models import (
+    ChangeRecord,
+    ClientActivity,
+    Engagement,
+    Expectation,
+    HealthSnapshot,
+    Interaction,
+)
 
 DEMO_USERNAME = DEMO_PASSWORD = "demo"
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
@@ -112,6 +119,7 @@ def insert_interactions(rows: list[Interaction], calendar) -> None:
         row.out_of_hours = not calendar.is_working(row.occurred_at)
     if connection.vendor == "postgresql" and len(rows) > 5000:
         copy_interactions(rows)
+        ClientActivity.refresh({r.client_id for r in rows})
     else:
         Interaction.objects.bulk_create(rows, batch_size=2000)
 
