@@ -153,6 +153,24 @@ else:
         "data_folder_out": str(_queue_dir),
         "control_folder": str(_queue_dir / "control"),
     }
+# The cache holds the dashboard's rows between refreshes (engagements/dashboard_cache.py). The
+# web server, the worker and beat must share it, as the worker marks what it changed: Redis when
+# REDIS_URL is set, otherwise files under var/ (one machine, for development).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "rapport",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True

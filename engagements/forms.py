@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from clients.models import Client
@@ -34,15 +34,12 @@ class QuickSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs) | {"name": name}
         chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (v, mark_safe(" selected") if str(v) in chosen else "", label)
-                for v, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for v, label in self.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")
 
 
 class ClientChoiceField(forms.ModelChoiceField):
@@ -79,6 +76,10 @@ class InteractionForm(forms.ModelForm):
             "concern": "What is the client really worried about?",
         }
         widgets = {
+            "direction": QuickSelect,
+            "channel": QuickSelect,
+            "kind": QuickSelect,
+            "tone": QuickSelect,
             "occurred_at": LocalDateTimeInput(),
             "summary": forms.TextInput(attrs={"placeholder": "What was said, in a line"}),
             "concern": forms.TextInput(),

@@ -27,6 +27,7 @@ from django.core.mail import get_connection
 from django.db.models import F
 from django.utils import timezone
 
+from engagements import dashboard_cache
 from engagements.models import EmailStatus, OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def resume_email(user, now=None) -> bool:
         paused_at=None, consecutive_failures=0
     )
     if resumed:
+        dashboard_cache.changed(owner_id)
         OutboundEmail.objects.filter(
             owner_id=owner_id, status=Status.QUEUED, attempts__gt=0, next_attempt_at__gt=now
         ).update(next_attempt_at=now)
@@ -96,6 +98,7 @@ def _record_failure(owner_id: int, error: str, now: datetime) -> bool:
         owner_id=owner_id, paused_at__isnull=True, consecutive_failures__gte=MAX_FAILURES
     ).update(paused_at=now)
     if paused:
+        dashboard_cache.changed(owner_id)
         log.warning("user %s: email paused after %s failed sends in a row", owner_id, MAX_FAILURES)
     return bool(paused)
 

@@ -27,6 +27,7 @@ from clients.profile_forms import (
     window_formset_with_another_row,
 )
 from clients.timezones import timezone_names
+from engagements import dashboard_cache
 from engagements.tasks import evaluate_user
 
 
@@ -112,6 +113,7 @@ def working_hours(request):
                     WorkingWindow(profile=profile, weekday=w.weekday, start=w.start, end=w.end)
                     for w in windows
                 )
+                dashboard_cache.changed(request.user.pk)
                 reevaluate_after_commit(request.user.pk)
             messages.success(request, "Working hours saved.")
             if not windows:

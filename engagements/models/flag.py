@@ -1,11 +1,12 @@
 """Flags: signals raised by the rules, one live flag per (owner, rule, subject)."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Client
 from clients.ownership import Owned, OwnedQuerySet
+from engagements import dashboard_cache
 from engagements.models.change_record import ChangeRecord
 from engagements.models.engagement import Expectation
 from engagements.models.interaction import Interaction
@@ -130,7 +131,19 @@ class Flag(Owned):
                 name="resolved_flag_has_a_time",
             ),
         ]
-        indexes = [models.Index(fields=["owner", "state", "rule"])]
+        indexes = [
+            models.Index(fields=["owner", "state", "rule"]),
+            # The dashboard's most pressing live flags of each severity, read in order.
+            models.Index(
+                "owner",
+                "severity",
+                "breach_at",
+                F("opened_at").desc(),
+                F("id").desc(),
+                condition=~Q(state="resolved"),
+                name="flag_pressing",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_rule_display()} ({self.severity}): {self.summary}"
@@ -144,6 +157,7 @@ class Flag(Owned):
         """Conditional update from one of `from_states`; False if someone else moved it first."""
         done = Flag.objects.filter(pk=self.pk, state__in=from_states).update(**changes)
         if done:
+            dashboard_cache.changed(self.owner_id)
             for name, value in changes.items():
                 setattr(self, name, value)
         return bool(done)

@@ -8,7 +8,8 @@ Long sections show their first rows (most pressing first) and a link to all of t
 `?all=owed`, `?all=flags`, `?all=clients` (repeatable), kept by the refresh and the flag forms.
 """
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.shortcuts import render
@@ -17,9 +18,11 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from clients import scripts
+from clients.business_time import Window
 from clients.models import Client
-from engagements import selectors, sender
+from engagements import dashboard_cache, selectors, sender
 from engagements.forms import DATETIME_LOCAL, InteractionForm
+from engagements.models import Flag
 from engagements.rules import Thresholds
 from engagements.views import wording
 
@@ -50,21 +53,21 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     """Everything the live part of the page shows (header, owed now, flags, clients)."""
     now = now or timezone.now()
     profile = request.profile
-    calendar = profile.calendar()  # two queries: windows and days off
+    if "flags" in expand:
+        rows = read_rows(profile, now, flag_limit=None)
+    else:
+        rows = dashboard_cache.snapshot(
+            request.user,
+            now,
+            lambda: read_rows(profile, now),
+            lambda r: r.board.next_wake,
+            shape=ROWS_SHAPE,
+        )
+    every, board = rows.clients, rows.board
+    calendar = profile.calendar(windows=rows.windows, days_off=rows.days_off)
     thresholds = Thresholds.of(profile)
-
-    every = selectors.clients_at_a_glance(profile)
     glances = [g for g in every if g.client.status != Client.Status.ENDED]
-    selectors.attach_last_interactions(glances)
-    board = selectors.flag_board(
-        profile.user_id,
-        now,
-        {g.client.pk: g.client for g in every},
-        limit=None if "flags" in expand else selectors.FLAGS_PER_SEVERITY,
-    )
-    owed = selectors.owed_now(
-        profile.user_id, glances, calendar, thresholds, now, board.update_flagged
-    )
+    owed = selectors.owed_now(glances, calendar, thresholds, now, board.update_flagged)
     for g in glances:
         g.open_flags = board.per_client[g.client.pk]
     # The clients who need attention first: most open flags, then by name.
@@ -73,6 +76,9 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     owed_shown = owed if "owed" in expand else owed[: selectors.OWED_SHOWN]
     glances_shown = glances if "clients" in expand else glances[: selectors.CLIENTS_SHOWN]
     words = wording.Words(now)
+    client_url = url_maker("client-detail")
+    for row in {id(g.client): g.client for g in every}.values():
+        row.url = client_url(row.pk)
     for item in owed_shown:
         item.when_text = wording.left_or_overdue(item.left, item.overdue)
         item.due_text = words.moment(item.due, item.client)
@@ -80,12 +86,12 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     for g in glances_shown:
         g.their_time = wording.day_hm(now.astimezone(g.client.zone))
         g.last_text = words.last_interaction(g.last_interaction, short=True)
-    urls = FlagUrls()
+    flag_urls = {a: url_maker(f"flag-{a}") for a in ("acknowledge", "snooze", "resolve")}
     for flags in board.groups.values():
         for flag in flags:
             flag.figures_text = words.flag_figures(flag)
             flag.state_text = words.flag_state(flag)
-            flag.urls = urls.of(flag.pk)
+            flag.urls = {action: url(flag.pk) for action, url in flag_urls.items()}
             flag.script_url = scripts.script_url_for_flag(flag)  # reverse() only, no query
             if flag.script_url:
                 flag.script_title = scripts.BUILTINS[scripts.script_for_rule(flag.rule)].title
@@ -93,7 +99,7 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
         "profile": profile,
         "now": now,
         "working_status": words.working_status(calendar),
-        "email_paused": sender.email_paused(profile.user_id),  # one query
+        "email_paused": rows.email_paused,
         "owed": owed_shown,
         "owed_total": len(owed),
         "board": board,
@@ -111,19 +117,49 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     }
 
 
-class FlagUrls:
-    """The three action URLs of a flag, reversed once per page rather than three times a flag."""
+@dataclass
+class Rows:
+    """What the dashboard reads from the database (6 queries), kept by dashboard_cache until one
+    of them changes or the first snoozed flag comes back."""
 
-    PLACEHOLDER = 987654321
+    clients: list[selectors.Glance]  # every client, ended ones too (for their flags)
+    board: selectors.FlagBoard
+    windows: list[Window]
+    days_off: list[date]
+    email_paused: bool
 
-    def __init__(self):
-        self.patterns = {
-            action: reverse(f"flag-{action}", args=[self.PLACEHOLDER])
-            for action in ("acknowledge", "snooze", "resolve")
-        }
 
-    def of(self, pk: int) -> dict:
-        return {a: u.replace(str(self.PLACEHOLDER), str(pk)) for a, u in self.patterns.items()}
+ROWS_SHAPE = dashboard_cache.shape_of(
+    Rows,
+    selectors.Glance,
+    selectors.ClientRow,
+    selectors.LastContact,
+    selectors.FlagBoard,
+    Flag,
+    Window,
+)
+
+
+def read_rows(profile, now, flag_limit=selectors.FLAGS_PER_SEVERITY) -> Rows:
+    every = selectors.clients_at_a_glance(profile)
+    return Rows(
+        every,
+        selectors.flag_board(
+            profile.user_id, now, {g.client.pk: g.client for g in every}, limit=flag_limit
+        ),
+        [Window(w.weekday, w.start, w.end) for w in profile.working_windows.all()],
+        list(profile.days_off.values_list("date", flat=True)),
+        sender.email_paused(profile.user_id),
+    )
+
+
+PLACEHOLDER = 987654321
+
+
+def url_maker(name: str):
+    """pk → reverse(name, args=[pk]), at the cost of one reverse() however many pks."""
+    pattern = reverse(name, args=[PLACEHOLDER])
+    return lambda pk: pattern.replace(str(PLACEHOLDER), str(pk))
 
 
 def snooze_default(calendar, now: datetime) -> str:

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from engagements import selectors
 from engagements.models import Flag, Interaction, Rule, Severity
 from tests.factories import ClientFactory, EngagementFactory, InteractionFactory
 
@@ -256,8 +257,6 @@ def test_an_acknowledged_flag_stays_listed_without_its_acknowledge_button(browse
 
 
 def test_each_severity_shows_its_first_flags_and_links_to_all(browser, acme):
-    from engagements import selectors
-
     for n in range(selectors.FLAGS_PER_SEVERITY + 2):
         flag(acme, Rule.OUT_OF_HOURS, Severity.INFO, summary=f"Night message {n}")
     html = get(browser, berlin(23, 12))
@@ -386,11 +385,12 @@ def test_the_dashboard_needs_a_login(client):
 
 # Query budget ------------------------------------------------------------------------------
 
-# session, user, profile, working windows, days off, clients (with their boundaries), their last
-# interactions, replies owed, updates owed, flag counts, flags, whether email is paused (one
-# EXISTS on the freelancer's EmailStatus row: it has no relation from the user or the profile
-# to join through). The form lists the clients the page has already read.
-QUERIES = 12
+# session, user, profile, working windows, days off, clients (with their boundaries and where
+# their logs stand: the latest interaction, the message waiting for a reply, the latest update),
+# flag counts, flags, whether email is paused (one EXISTS on the freelancer's EmailStatus row: it
+# has no relation from the user or the profile to join through). The form lists the clients the
+# page has already read.
+QUERIES = 9
 
 
 def world(user, n_clients: int) -> None:
@@ -420,8 +420,8 @@ def test_the_dashboard_runs_the_same_number_of_queries_whatever_the_clients(
     with django_assert_num_queries(QUERIES):
         response = browser.get("/")
     html = response.content.decode()
-    assert html.count('class="flag flag-') == 3 * min(n_clients, 10)
-    assert section(html, "clients").count("Client 0") == n_clients
+    assert html.count('class="flag flag-') == 3 * min(n_clients, selectors.FLAGS_PER_SEVERITY)
+    assert section(html, "clients").count("Client 0") == min(n_clients, selectors.CLIENTS_SHOWN)
     # Every client owes an update (none was ever sent); the even ones a reply too.
     assert f"Owed now {n_clients + (n_clients + 1) // 2} " in section(html, "owed")
     choices = re.search(r'<select[^>]* name="client".*?</select>', html, re.S).group(0)
@@ -435,7 +435,8 @@ def test_the_live_fragment_runs_the_same_number_of_queries_whatever_the_clients(
     world(profile.user, n_clients)
     with django_assert_num_queries(QUERIES):
         response = browser.get("/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live")
-    assert response.content.decode().count('class="flag flag-') == 3 * min(n_clients, 10)
+    shown = 3 * min(n_clients, selectors.FLAGS_PER_SEVERITY)
+    assert response.content.decode().count('class="flag flag-') == shown
 
 
 # Long lists -------------------------------------------------------------------------------
