@@ -12,7 +12,7 @@ Safe to run twice, or on two workers at once: inserts rely on the partial unique
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
@@ -151,8 +151,10 @@ def update_cycles(clients):
     )
 
 
-def update_cycle_start(last_update, engaged_since, calendar: BusinessCalendar) -> datetime:
-    return max(last_update or EPOCH, rules.local_start_of(engaged_since, calendar))
+def update_cycle_start(last_update, engaged_since, tz: tzinfo) -> datetime:
+    """When the update cadence counts from: the last update, or the start (local midnight) of
+    the active engagement if that is later."""
+    return max(last_update or EPOCH, datetime.combine(engaged_since, time(0), tzinfo=tz))
 
 
 def find_update_owed(p: Pass):
@@ -165,7 +167,7 @@ def find_update_owed(p: Pass):
             p.now,
             client_id=client_id,
             client_name=c.name,
-            last_update_at=update_cycle_start(last, engaged_since, p.calendar),
+            last_update_at=update_cycle_start(last, engaged_since, p.calendar.tz),
             cadence_days=c.update_cadence_days,
         )
 

@@ -9,7 +9,7 @@ functions the rules use, so "owed now" and the flags never disagree about when s
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
@@ -83,8 +83,8 @@ class Glance:
     last_interaction: LastContact | None = None
     asked_at: datetime | None = None  # the first message still waiting for a reply
     asked_about: str = ""
-    last_update: datetime | None = None  # the latest progress update
-    engaged_since: date | None = None  # None: no active engagement, so no updates owed
+    update_since: datetime | None = None  # when the update cadence counts from (None: no
+    # active engagement, so no updates owed)
     open_flags: int = 0
 
 
@@ -197,8 +197,8 @@ def clients_at_a_glance(profile: FreelancerProfile) -> list[Glance]:
                 last_interaction=LastContact(*last) if last[0] else None,
                 asked_at=asked_at,
                 asked_about=asked_about or "",
-                last_update=last_update,
-                engaged_since=engaged_since,
+                update_since=engaged_since
+                and update_cycle_start(last_update, engaged_since, profile.zone),
             )
         )
     return glances
@@ -248,9 +248,9 @@ def updates_owed(
         return []
     owed = []
     for g in glances:
-        if g.engaged_since is None:
+        since = g.update_since
+        if since is None:
             continue
-        since = update_cycle_start(g.last_update, g.engaged_since, calendar)
         flagged_now = g.client.pk in flagged
         # Working days are never fewer than calendar days: most clients are settled here,
         # without the calendar (two hours spare for a DST change).

@@ -66,7 +66,8 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     every, board = rows.clients, rows.board
     calendar = profile.calendar(windows=rows.windows, days_off=rows.days_off)
     thresholds = Thresholds.of(profile)
-    glances = [g for g in every if g.client.status != Client.Status.ENDED]
+    ended = Client.Status.ENDED.value
+    glances = [g for g in every if g.client.status != ended]
     owed = selectors.owed_now(glances, calendar, thresholds, now, board.update_flagged)
     for g in glances:
         g.open_flags = board.per_client[g.client.pk]
@@ -105,7 +106,6 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
         "board": board,
         "glances": glances_shown,
         "client_rows": [g.client for g in every],  # for the form's choices, by name
-        "clients": [g.client for g in every if g.client.status != Client.Status.ENDED],
         "clients_total": len(glances),
         # The flag forms carry the expanded sections along, so that their answer keeps them.
         "keep_inputs": format_html_join(
