@@ -115,4 +115,6 @@ def connect_signals() -> None:
     for model in rows + (Flag, FreelancerProfile):
         post_save.connect(_changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}")
     for model in rows:
-        post_delete.connect(_changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}")
+        post_delete.connect(
+            _changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
+        )

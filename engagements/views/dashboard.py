@@ -22,7 +22,7 @@ from clients.business_time import Window
 from clients.models import Client
 from engagements import dashboard_cache, selectors, sender
 from engagements.forms import DATETIME_LOCAL, InteractionForm
-from engagements.models import Flag
+from engagements.models import Flag, Rule
 from engagements.rules import Thresholds
 from engagements.views import wording
 
@@ -87,9 +87,10 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     for g in glances_shown:
         g.their_time = wording.day_hm(now.astimezone(g.client.zone))
         g.last_text = words.last_interaction(g.last_interaction, short=True)
-    flag_urls = {a: url_maker(f"flag-{a}") for a in ("acknowledge", "snooze", "resolve")}
+    flag_urls = {a: url_maker(f"flag-{a}") for a in ("acknowledge", "snooze", "resolve", "actions")}
     for flags in board.groups.values():
         for flag in flags:
+            flag.rule_label = Rule(flag.rule).label
             flag.figures_text = words.flag_figures(flag)
             flag.state_text = words.flag_state(flag)
             flag.urls = {action: url(flag.pk) for action, url in flag_urls.items()}
@@ -107,10 +108,7 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
         "glances": glances_shown,
         "client_rows": [g.client for g in every],  # for the form's choices, by name
         "clients_total": len(glances),
-        # The flag forms carry the expanded sections along, so that their answer keeps them.
-        "keep_inputs": format_html_join(
-            "", '<input type="hidden" name="all" value="{}">', ((x,) for x in sorted(expand))
-        ),
+        "keep_inputs": keep_inputs(expand),
         "live_url": reverse("dashboard")
         + (f"?{urlencode({'all': sorted(expand)}, doseq=True)}" if expand else ""),
         "snooze_default": snooze_default(calendar, now),
@@ -150,6 +148,14 @@ def read_rows(profile, now, flag_limit=selectors.FLAGS_PER_SEVERITY) -> Rows:
         [Window(w.weekday, w.start, w.end) for w in profile.working_windows.all()],
         list(profile.days_off.values_list("date", flat=True)),
         sender.email_paused(profile.user_id),
+    )
+
+
+def keep_inputs(expand) -> str:
+    """Hidden inputs for the expanded sections: flag forms carry them along, so that their
+    answer keeps the sections expanded."""
+    return format_html_join(
+        "", '<input type="hidden" name="all" value="{}">', ((x,) for x in sorted(expand))
     )
 
 

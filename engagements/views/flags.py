@@ -3,23 +3,70 @@
 With htmx the answer is the dashboard's live fragment and an HX-Trigger `flagsChanged`; without
 JavaScript it is a redirect back (to `next` if it is one of ours, else the dashboard), or on bad
 input a small page with the form and its errors.
+
+The snooze and resolve forms are not on the dashboard itself (they would repeat for every flag):
+`GET /flags/<pk>/` (`actions`) serves them, as a page of their own without JavaScript and as the
+bare forms for htmx, which the dashboard swaps into the flag's item.
 """
+
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from engagements.forms import ResolveForm, SnoozeForm
 from engagements.models import Flag
 from engagements.views import wording
 from engagements.views.common import safe_next
-from engagements.views.dashboard import TEMPLATE, dashboard_context, expanded
+from engagements.views.dashboard import (
+    SECTIONS,
+    TEMPLATE,
+    dashboard_context,
+    expanded,
+    keep_inputs,
+    snooze_default,
+)
+
+# The snooze and resolve forms of one flag: the fragment, and what the page and the dashboard's
+# failed re-render include.
+FORM = "dashboard/_flag_form.html"
 
 
 def _flag(request, pk) -> Flag:
     return get_object_or_404(Flag.objects.owned_by(request.user).select_related("client"), pk=pk)
+
+
+@require_safe
+def actions(request, pk):
+    """The flag's snooze and resolve forms. `next` is the dashboard page to go back to (with its
+    `all=` sections, which the forms carry along so that the answer keeps them expanded)."""
+    flag = _flag(request, pk)
+    back = safe_next(request) or reverse("dashboard") + "#flags"
+    expand = expanded(request) or frozenset(
+        v for v in parse_qs(urlsplit(back).query).get("all", []) if v in SECTIONS
+    )
+    flag.urls = {a: reverse(f"flag-{a}", args=[flag.pk]) for a in ("snooze", "resolve")}
+    now = timezone.now()
+    context = {
+        "flag": flag,
+        "next": back,
+        "keep_inputs": keep_inputs(expand),
+        "snooze_default": snooze_default(request.profile.calendar(), now),
+    }
+    if request.htmx:
+        response = render(request, FORM, context | {"inline": True, "focus": "until"})
+    else:
+        words = wording.Words(now)
+        context["figures_text"] = words.flag_figures(flag)
+        context["state_text"] = words.flag_state(flag)
+        response = render(request, "dashboard/flag_actions.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_POST
@@ -77,7 +124,9 @@ def _failed(request, flag: Flag, action: str, form):
     """Bad input: the form again with its errors and the user's input; nothing changed."""
     if request.htmx:
         context = dashboard_context(request, expanded(request))
-        context["failed"] = {"flag_id": flag.pk, "action": action, "form": form}
+        # The form opens again beside its flag, the first field in error focused.
+        focus = next((name for name in form.fields if name in form.errors), next(iter(form.fields)))
+        context["failed"] = {"flag_id": flag.pk, "action": action, "form": form, "focus": focus}
         problems = " ".join(e for errors in form.errors.values() for e in errors)
         context["notice"] = f"Not {'snoozed' if action == 'snooze' else 'resolved'}: {problems}"
         return render(request, TEMPLATE + "#live", context)

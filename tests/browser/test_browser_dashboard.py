@@ -29,6 +29,28 @@ def last_night() -> datetime:
     return datetime.combine(yesterday, time(22), tzinfo=BERLIN)
 
 
+def named(words: str, flag) -> re.Pattern:
+    """A control's accessible name: its words and, visually hidden, the flag's summary."""
+    return re.compile(rf"^{re.escape(words)}\s*: {re.escape(flag.summary)}$")
+
+
+def open_forms(item, flag):
+    """Follow a flag's "Snooze or resolve…" link: htmx loads the forms into its item, and the
+    focus goes to the first field."""
+    link = item.get_by_role("link", name=named("Snooze or resolve…", flag))
+    expect(link).to_have_attribute("href", re.compile(rf"^/flags/{flag.pk}/\?next="))
+    link.click()
+    expect(item.get_by_label("Until")).to_be_focused()
+    expect(link).to_be_hidden()
+
+
+def raise_out_of_hours_flag(user) -> Flag:
+    client = ClientFactory(owner=user, name="Acme Robotics")
+    InteractionFactory(client=client, occurred_at=last_night(), summary="Late call")
+    evaluate(user.pk)
+    return Flag.objects.get(rule=Rule.OUT_OF_HOURS)
+
+
 def mark_document(page):
     page.evaluate(f"{MARKER} = true")
 
@@ -63,16 +85,13 @@ def test_an_inbound_message_out_of_hours_raises_its_flag_without_a_reload(page, 
 
 
 def test_snoozing_a_flag_with_a_reason_takes_it_off_the_open_list(page, user):
-    client = ClientFactory(owner=user, name="Acme Robotics")
-    InteractionFactory(client=client, occurred_at=last_night(), summary="Late call")
-    evaluate(user.pk)
-    flag = Flag.objects.get(rule=Rule.OUT_OF_HOURS)
+    flag = raise_out_of_hours_flag(user)
     page.goto("/")
     mark_document(page)
 
     flags = page.get_by_role("region", name="Open flags")
     item = flags.get_by_role("listitem").filter(has_text=flag.summary)
-    item.locator("summary").filter(has_text="Snooze").click()
+    open_forms(item, flag)
     expect(item.get_by_label("Until")).not_to_have_value("")  # a default is offered
     item.get_by_label("Reason").fill("They are in the middle of a product launch")
     item.get_by_role("button", name="Snooze", exact=True).click()
@@ -85,6 +104,90 @@ def test_snoozing_a_flag_with_a_reason_takes_it_off_the_open_list(page, user):
     assert flag.state == Flag.State.SNOOZED
     assert flag.snooze_reason == "They are in the middle of a product launch"
     assert flag.snoozed_until > timezone.now()
+
+
+def test_a_bad_snooze_keeps_the_forms_open_with_the_error_and_what_was_typed(page, user):
+    flag = raise_out_of_hours_flag(user)
+    page.goto("/")
+    mark_document(page)
+    item = page.get_by_role("region", name="Open flags").get_by_role("listitem")
+    item = item.filter(has_text=flag.summary)
+    open_forms(item, flag)
+    item.get_by_label("Until").fill("2020-01-06T09:00")
+    item.get_by_label("Reason").fill("Kept as typed")
+    item.get_by_role("button", name="Snooze", exact=True).click()
+
+    expect(page.get_by_role("status").filter(has_text="Not snoozed")).to_be_visible()
+    until = item.get_by_label("Until")
+    expect(until).to_have_attribute("aria-invalid", "true")
+    expect(until).to_have_accessible_description("Choose a time in the future.")
+    expect(until).to_be_focused()
+    expect(item.get_by_label("Reason")).to_have_value("Kept as typed")
+    assert_same_document(page)
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.OPEN
+
+
+def test_cancel_closes_the_forms_and_gives_the_focus_back_to_their_link(page, user):
+    flag = raise_out_of_hours_flag(user)
+    page.set_viewport_size(PHONE)
+    page.goto("/")
+    mark_document(page)
+    item = page.get_by_role("region", name="Open flags").get_by_role("listitem")
+    item = item.filter(has_text=flag.summary)
+    open_forms(item, flag)
+    # At 390 px the forms fit: nothing scrolls sideways, every control is reachable.
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    expect(item.get_by_label("How was it resolved?")).to_be_in_viewport(ratio=0.5)
+    page.evaluate("document.getElementById('live').dataset.old = 'yes'")
+
+    item.get_by_role("link", name=named("Cancel", flag)).click()
+    expect(item.get_by_label("Until")).to_have_count(0)
+    link = item.get_by_role("link", name=named("Snooze or resolve…", flag))
+    expect(link).to_be_focused()
+    assert_same_document(page)
+    # Nothing was asked of the server: the dashboard was not refreshed, the flag is untouched.
+    assert page.evaluate("document.getElementById('live').dataset.old") == "yes"
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.OPEN
+
+
+def test_without_javascript_the_link_opens_a_page_that_snoozes_and_comes_back(
+    page, browser, live_server, user
+):
+    flag = raise_out_of_hours_flag(user)
+    page.goto("/")  # signs the session in; its cookies go to a context without JavaScript
+    context = browser.new_context(
+        java_script_enabled=False, base_url=live_server.url, viewport=PHONE
+    )
+    try:
+        context.add_cookies(page.context.cookies())
+        plain = context.new_page()
+        plain.goto("/?all=flags")
+        plain.get_by_role("link", name=named("Snooze or resolve…", flag)).click()
+        expect(plain).to_have_url(re.compile(rf"/flags/{flag.pk}/\?next="))
+        expect(plain.get_by_role("heading", name="Snooze or resolve a flag")).to_be_visible()
+        expect(plain.get_by_label("Until")).not_to_have_value("")
+        plain.get_by_label("Reason").fill("Waiting for their launch")
+        plain.get_by_role("button", name="Snooze", exact=True).click()
+
+        expect(plain).to_have_url(re.compile(r"/\?all=flags#flags$"))
+        expect(plain.get_by_role("status")).to_contain_text("Snoozed until")
+    finally:
+        context.close()
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.SNOOZED
+    assert flag.snooze_reason == "Waiting for their launch"
+
+
+def test_the_forms_page_fits_a_phone(page, user):
+    flag = raise_out_of_hours_flag(user)
+    page.set_viewport_size(PHONE)
+    page.goto(f"/flags/{flag.pk}/")
+    expect(page.get_by_role("heading", name="Snooze or resolve a flag")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    for label in ("Until", "Reason", "How was it resolved?"):
+        expect(page.get_by_label(label)).to_be_visible()
 
 
 def test_on_a_phone_a_link_at_the_top_jumps_past_the_flags_to_the_quick_log(page, user):

@@ -170,12 +170,12 @@ def test_the_dashboard_lists_only_the_users_own_clients(client, worlds, user):
     client.force_login(user)
     page = client.get("/")
     assert page.status_code == 200
-    assert [c.name for c in page.context["clients"]] == ["Northwind"]
+    assert [c.name for c in page.context["client_rows"]] == ["Northwind"]
     assert b"Initech" not in page.content
 
 
 def test_the_dashboard_shows_an_outsider_only_their_own(client, worlds, outsider):
     client.force_login(outsider)
     page = client.get("/")
-    assert [c.name for c in page.context["clients"]] == ["Initech"]
+    assert [c.name for c in page.context["client_rows"]] == ["Initech"]
     assert b"Northwind" not in page.content

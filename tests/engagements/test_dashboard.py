@@ -252,8 +252,27 @@ def test_an_acknowledged_flag_stays_listed_without_its_acknowledge_button(browse
     html = get(browser, berlin(23, 12))
     assert "Acknowledged Mon 09:00" in section(html, "flags")
     assert f'action="/flags/{seen.pk}/acknowledge/"' not in html
-    assert f'action="/flags/{seen.pk}/snooze/"' in html
+    assert f'href="/flags/{seen.pk}/?next=/%23flags"' in html  # still snooze or resolve it
     assert f'action="/flags/{unseen.pk}/acknowledge/"' in html
+
+
+def test_the_snooze_and_resolve_forms_are_a_link_away_not_inline(browser, acme):
+    f = flag(acme, summary="Check in with Acme")
+    html = get(browser, berlin(23, 12))
+    # No per-flag forms but Acknowledge: the others load on demand, from a real page.
+    assert f'action="/flags/{f.pk}/snooze/"' not in html
+    assert f"/flags/{f.pk}/resolve/" not in html
+    assert 'class="flag-form"' not in html
+    assert (
+        f'<a class="button secondary flag-open" href="/flags/{f.pk}/?next=/%23flags" '
+        f'hx-get="/flags/{f.pk}/?next=/%23flags" hx-target="#flag-more-{f.pk}" '
+        'hx-swap="innerHTML">Snooze or resolve…<span class="visually-hidden">: '
+        "Check in with Acme</span></a>"
+    ) in html
+    assert f'<div class="flag-more" id="flag-more-{f.pk}"></div>' in html
+    # The sections shown in full go along, for the forms to keep them.
+    expanded = get(browser, berlin(23, 12), "/?all=flags")
+    assert f'href="/flags/{f.pk}/?next=/%3Fall%3Dflags%23flags"' in expanded
 
 
 def test_each_severity_shows_its_first_flags_and_links_to_all(browser, acme):

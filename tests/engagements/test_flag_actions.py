@@ -1,8 +1,10 @@
 """Acknowledge, snooze and resolve a flag from the dashboard: with htmx (the live fragment and
 HX-Trigger flagsChanged), without JavaScript (a redirect back), bad input (errors, nothing
-changed), and another user's flag (404 on every action)."""
+changed), and another user's flag (404 on every action). The snooze and resolve forms come from
+GET /flags/<pk>/: a page of their own without JavaScript, the bare forms for htmx."""
 
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -52,6 +54,18 @@ def post(browser, flag, action, data=None, **headers):
 
 def triggers(response) -> dict:
     return json.loads(response.headers.get("HX-Trigger", "{}"))
+
+
+def forms_beside(html: str, flag) -> str:
+    """The snooze and resolve forms open in the flag's item on the dashboard, or ""."""
+    item = re.search(
+        rf'<li class="flag[^"]*" id="flag-{flag.pk}">.*?<div class="flag-more" '
+        rf'id="flag-more-{flag.pk}">(.*?)</div>\s*</div>\s*</li>',
+        html,
+        re.S,
+    )
+    assert item, f"flag {flag.pk} is not on the dashboard"
+    return item.group(1)
 
 
 # Acknowledge -------------------------------------------------------------------------------
@@ -164,10 +178,12 @@ def test_a_snooze_needs_a_future_time_and_a_reason(browser, check_in, data, mess
     assert message in html
     assert "flagsChanged" not in triggers(response)
     # The form stays open beside its flag, with what was typed.
-    assert f'<input type="text" id="snooze-reason-{check_in.pk}" name="reason"' in html
-    assert "<details open>" in html
+    opened = forms_beside(html, check_in)
+    assert message in opened
+    assert f'<input type="text" id="snooze-reason-{check_in.pk}" name="reason"' in opened
+    assert 'aria-invalid="true"' in opened
     if data["reason"].strip():
-        assert f'value="{data["reason"]}"' in html
+        assert f'value="{data["reason"]}"' in opened
     check_in.refresh_from_db()
     assert check_in.state == Flag.State.OPEN
     assert check_in.snoozed_until is None
@@ -206,8 +222,18 @@ def test_resolving_without_javascript_redirects_back(browser, check_in):
 
 
 def test_resolving_needs_a_note(browser, check_in):
-    response = post(browser, check_in, "resolve", {"note": "  "}, **HTMX)
-    assert "Add a note saying how it was resolved." in response.content.decode()
+    response = post(browser, check_in, "resolve", {"note": "  ", "all": "flags"}, **HTMX)
+    opened = forms_beside(response.content.decode(), check_in)
+    assert "Add a note saying how it was resolved." in opened
+    assert (
+        f'<textarea id="resolve-note-{check_in.pk}" name="note" rows="2" aria-invalid="true" '
+        f'aria-describedby="resolve-note-{check_in.pk}-error" autofocus>'
+    ) in opened
+    assert f'<p class="error" id="resolve-note-{check_in.pk}-error">' in opened
+    # The snooze half offers its default, and both still answer with #live, keeping `all`.
+    assert 'name="until" value="2026-11-24T09:00"' in opened
+    assert f'hx-post="/flags/{check_in.pk}/resolve/"' in opened
+    assert '<input type="hidden" name="all" value="flags">' in opened
     assert "flagsChanged" not in triggers(response)
     check_in.refresh_from_db()
     assert check_in.state == Flag.State.OPEN
@@ -217,7 +243,93 @@ def test_resolving_needs_a_note(browser, check_in):
     assert "Add a note saying how it was resolved." in response.content.decode()
 
 
+# The snooze and resolve forms, on demand ---------------------------------------------------
+
+
+def test_the_forms_page_without_javascript_shows_the_flag_and_both_forms(browser, check_in):
+    response = browser.get(f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags")
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    html = response.content.decode()
+    assert "<html" in html
+    assert "Snooze or resolve a flag" in html
+    assert "Check-in with Acme is due" in html
+    assert f'<a href="/clients/{check_in.client_id}/">Acme</a>' in html
+    assert f'action="/flags/{check_in.pk}/snooze/"' in html
+    assert f'formaction="/flags/{check_in.pk}/resolve/"' in html
+    # Monday noon: the snooze is offered until the start of the next working day.
+    assert (
+        f'<label for="snooze-until-{check_in.pk}">Until</label>\n      <input '
+        f'type="datetime-local" id="snooze-until-{check_in.pk}" name="until" '
+        'value="2026-11-24T09:00"'
+    ) in html
+    assert f'<label for="snooze-reason-{check_in.pk}">Reason</label>' in html
+    assert f'<label for="resolve-note-{check_in.pk}">How was it resolved?</label>' in html
+    assert '<input type="hidden" name="next" value="/?all=flags#flags">' in html
+    assert '<input type="hidden" name="all" value="flags">' in html
+    assert '<a href="/?all=flags#flags">Cancel' in html
+    # No #live on this page: its forms post the old way.
+    assert "hx-post" not in html
+    assert "autofocus" not in html
+
+
+def test_the_forms_for_htmx_are_the_bare_forms_answering_with_the_live_fragment(browser, check_in):
+    response = browser.get(
+        f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET=f"flag-more-{check_in.pk}",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<form class="flag-form"')
+    assert "<html" not in html and "Snooze or resolve a flag" not in html
+    assert f'hx-post="/flags/{check_in.pk}/snooze/" hx-target="#live" hx-swap="outerHTML"' in html
+    assert f'hx-post="/flags/{check_in.pk}/resolve/"' in html
+    assert '<input type="hidden" name="all" value="flags">' in html
+    assert 'name="until" value="2026-11-24T09:00" autofocus>' in html
+    assert "hx-on:click=" in html  # Cancel closes the forms in place
+
+
+def test_the_forms_keep_the_sections_named_in_the_query_string(browser, check_in):
+    html = browser.get(
+        f"/flags/{check_in.pk}/?all=owed&all=bogus", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert re.findall(r'<input type="hidden" name="all" value="(\w+)">', html) == ["owed"]
+    assert '<input type="hidden" name="next" value="/#flags">' in html
+
+
+def test_the_forms_page_ignores_a_next_that_leaves_the_site(browser, check_in):
+    html = browser.get(f"/flags/{check_in.pk}/?next=https://evil.example/").content.decode()
+    assert "evil.example" not in html
+    assert '<input type="hidden" name="next" value="/#flags">' in html
+
+
+def test_snoozing_from_the_forms_page_goes_back_to_the_dashboard_it_came_from(browser, check_in):
+    html = browser.get(f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags").content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
+    response = post(
+        browser,
+        check_in,
+        "snooze",
+        {**fields, "until": "2026-11-25T09:00", "reason": "On holiday"},
+    )
+    assert (response.status_code, response.url) == (302, "/?all=flags#flags")
+    check_in.refresh_from_db()
+    assert check_in.state == Flag.State.SNOOZED
+
+
+def test_the_forms_page_takes_get_only(browser, check_in):
+    assert browser.post(f"/flags/{check_in.pk}/").status_code == 405
+
+
 # Access ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_another_users_flag_has_no_forms_page(client, outsider, check_in, htmx):
+    client.force_login(outsider)
+    response = client.get(f"/flags/{check_in.pk}/", **(HTMX if htmx else {}))
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -255,4 +367,6 @@ def test_an_action_keeps_the_sections_the_page_showed_in_full(browser, check_in)
     response = post(browser, check_in, "acknowledge", {"all": ["flags", "bogus"]}, **HTMX)
     html = response.content.decode()
     assert 'hx-get="/?all=flags"' in html
-    assert '<input type="hidden" name="all" value="flags">' in html
+    # The link to the flag's snooze and resolve forms passes them on (see the tests above).
+    assert f'href="/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags"' in html
+    assert f'hx-get="/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags"' in html
