@@ -5,6 +5,8 @@ future, who can need a reply) are the model's: the ModelForm runs them for the m
 fields, and engagements.services.log_interaction runs them again before it saves.
 """
 
+import html
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -57,15 +59,20 @@ class LocalDateTimeInput(QuickInput, forms.DateTimeInput):
 
 class QuickSelect(forms.Select):
     """A <select> whose options are written in Python: the stock widget renders a template per
-    option, which for an agency's 200 clients costs more than the rest of the dashboard form."""
+    option, which for an agency's 200 clients costs more than the rest of the dashboard form.
+    Its choices are flat (value, label) pairs, kept as given (no optgroups to normalise)."""
+
+    choices = property(
+        lambda self: self._choices, lambda self, value: setattr(self, "_choices", value)
+    )
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
-        chosen = {str(v) for v in self.format_value(value)}
+        chosen = set(self.format_value(value))
         options = "".join(
-            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
-            f"{escape(label)}</option>"
-            for v, label in self.choices
+            f'<option value="{html.escape(v)}"{" selected" if v in chosen else ""}>'
+            f"{html.escape(str(label))}</option>"
+            for v, label in ((str(v), label) for v, label in self.choices)
         )
         return mark_safe(f'<select name="{escape(name)}"{html_attrs(attrs)}>{options}</select>')
 

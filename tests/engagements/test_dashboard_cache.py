@@ -198,4 +198,3 @@ def test_a_profile_row_change_replaces_the_token(profile):
 def section_now(html: str) -> str:
     start = html.index('id="now"')
     return html[start : html.index("</header>", start)]
-
