@@ -103,18 +103,19 @@ def _changed_owner(sender, instance, **kwargs):
 def connect_signals() -> None:
     """Saves and deletes of the rows the dashboard reads mark the owner's snapshot stale.
 
-    Flags are only deleted with their client, whose deletion says so; a receiver for each of
-    them would also stop Django deleting them in one statement. ClientActivity is written in
-    bulk only, and says so itself."""
+    Flags are only deleted with what they are about (a client, an expectation, a message),
+    whose deletion says so; a receiver for each flag would also stop Django deleting them in one
+    statement. ClientActivity is written in bulk only, and says so itself, as does
+    Interaction.delete()."""
     from django.db.models.signals import post_delete, post_save
 
     from clients.models import Boundaries, Client, DayOff, FreelancerProfile, WorkingWindow
-    from engagements.models import EmailStatus, Engagement, Flag
+    from engagements.models import EmailStatus, Engagement, Expectation, Flag
 
     rows = (Client, Boundaries, Engagement, EmailStatus, WorkingWindow, DayOff)
     for model in rows + (Flag, FreelancerProfile):
         post_save.connect(_changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}")
-    for model in rows:
+    for model in rows + (Expectation,):
         post_delete.connect(
             _changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
         )

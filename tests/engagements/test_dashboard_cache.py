@@ -20,7 +20,7 @@ from engagements.models import Engagement, Flag, Interaction, Rule, Severity
 from engagements.services import log_interaction
 from tests.clients.test_settings_pages import hours_data
 from tests.engagements.test_dashboard import flag, get, message, section
-from tests.factories import ClientFactory, EngagementFactory
+from tests.factories import ClientFactory, EngagementFactory, ExpectationFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEDNESDAY = datetime(2026, 11, 25, 11, 0, tzinfo=BERLIN)
@@ -144,6 +144,15 @@ def test_a_deleted_client_leaves_the_dashboard(browser, acme):
     html = get(browser, WEDNESDAY)
     assert "Unpaid invoice" not in html
     assert "Acme" not in section(html, "clients")
+
+
+def test_a_deleted_expectation_takes_its_flag_off_the_dashboard(browser, acme):
+    engagement = Engagement.objects.get(client=acme)
+    expectation = ExpectationFactory(engagement=engagement, title="Site map")
+    flag(acme, Rule.DEADLINE, Severity.BREACH, expectation=expectation, summary="Site map late")
+    assert "Site map late" in section(get(browser, WEDNESDAY), "flags")
+    expectation.delete()
+    assert "Site map late" not in section(get(browser, WEDNESDAY), "flags")
 
 
 def test_a_change_seen_from_another_process_before_its_commit_is_not_kept(browser, acme):
