@@ -10,10 +10,9 @@ Every write to those rows (and to the freelancer's hours, days off and email sta
 calls `changed(owner_id)`, which replaces the token: model saves and deletes through signals
 (connected in EngagementsConfig.ready), and the bulk writes, which send none, by hand (the
 evaluation pass, flag transitions, ClientActivity.refresh, saving working hours, pausing and
-resuming email). It replaces it
-at once and again when the transaction commits, so that a page computed from the rows as they
-were before the commit is not kept either. Snoozed flags coming back are the one change without
-a write: a snapshot is only good until the first of them wakes.
+resuming email). It replaces it at once and again when the transaction commits, so that a page
+computed from the rows as they were before the commit is not kept either. Snoozed flags coming
+back are the one change without a write: a snapshot is only good until the first of them wakes.
 """
 
 import dataclasses

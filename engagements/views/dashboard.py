@@ -2,7 +2,8 @@
 
 One view serves the page and its fragments (`dashboard/dashboard.html#live` and friends, chosen
 by the HX-Target of an htmx request). It runs a fixed number of queries whatever the number of
-clients and flags: see engagements/selectors.py and tests/engagements/test_dashboard.py.
+clients and flags (engagements/selectors.py), and none beyond the session's when nothing has
+changed since the last refresh: its rows are kept by engagements/dashboard_cache.py.
 
 Long sections show their first rows (most pressing first) and a link to all of them:
 `?all=owed`, `?all=flags`, `?all=clients` (repeatable), kept by the refresh and the flag forms.
