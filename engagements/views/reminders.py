@@ -18,19 +18,11 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from engagements import emails
+from engagements.forms import LocalDateTimeInput
 from engagements.models import FollowUp, OutboundEmail
 from engagements.views.common import safe_next
 
 RECENT_DAYS = 30
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    """A datetime-local picker, read in the active zone (the freelancer's, set by middleware)."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class FollowUpForm(forms.Form):
