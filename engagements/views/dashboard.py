@@ -79,40 +79,80 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     glances_shown = glances if "clients" in expand else glances[: selectors.CLIENTS_SHOWN]
     words = wording.Words(now)
     client_url = url_maker("client-detail")
-    for row in {id(g.client): g.client for g in every}.values():
-        row.url = client_url(row.pk)
-    for item in owed_shown:
-        item.when_text = wording.left_or_overdue(item.left, item.overdue)
-        item.due_text = words.moment(item.due, item.client)
-        item.last_text = words.last_interaction(item.glance.last_interaction)
-    for g in glances_shown:
-        g.their_time = wording.day_hm(now.astimezone(g.client.zone))
-        g.last_text = words.last_interaction(g.last_interaction, short=True)
+    client_urls = {g.client.pk: client_url(g.client.pk) for g in every}
     flag_urls = {a: url_maker(f"flag-{a}") for a in ("acknowledge", "snooze", "resolve", "actions")}
-    for flags in board.groups.values():
-        for flag in flags:
-            flag.rule_label = Rule(flag.rule).label
-            flag.figures_text = words.flag_figures(flag)
-            flag.state_text = words.flag_state(flag)
-            flag.urls = {action: url(flag.pk) for action, url in flag_urls.items()}
-            flag.script_url = scripts.script_url_for_flag(flag)  # reverse() only, no query
-            if flag.script_url:
-                flag.script_title = scripts.BUILTINS[scripts.script_for_rule(flag.rule)].title
+    flag_sections = [
+        (severity, label, [flag_row(f, words, flag_urls, client_urls) for f in flags], total)
+        for severity, label, flags, total in board.sections()
+    ]
     return {
         "profile": profile,
         "now": now,
         "working_status": words.working_status(calendar),
         "email_paused": rows.email_paused,
-        "owed": owed_shown,
+        "owed": [owed_row(item, words, client_urls) for item in owed_shown],
         "owed_total": len(owed),
         "board": board,
-        "glances": glances_shown,
+        "flag_sections": flag_sections,
+        "glances": [glance_row(g, now, words, client_urls) for g in glances_shown],
         "client_rows": [g.client for g in every],  # for the form's choices, by name
         "clients_total": len(glances),
         "keep_inputs": keep_inputs(expand),
         "live_url": reverse("dashboard")
         + (f"?{urlencode({'all': sorted(expand)}, doseq=True)}" if expand else ""),
         "snooze_default": snooze_default(calendar, now),
+    }
+
+
+# What the template shows of each row, as dicts: the template language finds a key in a dict
+# at once, where an object's attribute costs it a failed key lookup first.
+
+
+def client_link(client, client_urls) -> dict:
+    return {"url": client_urls[client.pk], "name": client.name}
+
+
+def owed_row(item: selectors.Owed, words, client_urls) -> dict:
+    return {
+        "kind": item.kind,
+        "client": client_link(item.client, client_urls),
+        "about": item.about,
+        "level": item.level,
+        "when_text": wording.left_or_overdue(item.left, item.overdue),
+        "due_text": words.moment(item.due, item.client),
+        "last_text": words.last_interaction(item.glance.last_interaction),
+    }
+
+
+def glance_row(g: selectors.Glance, now, words, client_urls) -> dict:
+    c = g.client
+    return {
+        "client": client_link(c, client_urls)
+        | {
+            "organisation": c.organisation,
+            "status": c.status,
+            "get_status_display": c.get_status_display(),
+            "timezone": c.timezone,
+        },
+        "their_time": wording.day_hm(now.astimezone(c.zone)),
+        "last_text": words.last_interaction(g.last_interaction, short=True),
+        "open_flags": g.open_flags,
+    }
+
+
+def flag_row(flag: Flag, words, flag_urls, client_urls) -> dict:
+    script_url = scripts.script_url_for_flag(flag)  # reverse() only, no query
+    return {
+        "pk": flag.pk,
+        "state": flag.state,
+        "summary": flag.summary,
+        "rule_label": Rule(flag.rule).label,
+        "client_row": client_link(flag.client_row, client_urls),
+        "figures_text": words.flag_figures(flag),
+        "state_text": words.flag_state(flag),
+        "urls": {action: url(flag.pk) for action, url in flag_urls.items()},
+        "script_url": script_url,
+        "script_title": script_url and scripts.BUILTINS[scripts.script_for_rule(flag.rule)].title,
     }
 
 
