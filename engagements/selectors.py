@@ -1,9 +1,9 @@
 """Queries over many rows for the dashboard: a fixed number of them, whatever the data.
 
 Each query is set-based: one over the clients (with where their logs stand, kept in
-ClientActivity), two over the flags; the business-time arithmetic runs in
-Python on the rows they return, with the freelancer's BusinessCalendar and the same timer
-functions the rules use, so "owed now" and the flags never disagree about when something is due.
+ClientActivity), two over the flags; the business-time arithmetic runs in Python on the rows
+they return, with the freelancer's BusinessCalendar and the same timer functions the rules use,
+so "owed now" and the flags never disagree about when something is due.
 """
 
 from collections import Counter, defaultdict
@@ -14,15 +14,7 @@ from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import (
-    Count,
-    F,
-    FilteredRelation,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-)
+from django.db.models import Count, F, FilteredRelation, Min, OuterRef, Q, Subquery
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 
@@ -30,9 +22,8 @@ from clients.business_time import BusinessCalendar
 from clients.models import Client, FreelancerProfile
 from engagements import rules
 from engagements.evaluation import update_cycle_start
-from engagements.models import Engagement, Flag, Interaction, Rule, Severity
+from engagements.models import Engagement, Flag, Rule, Severity
 
-IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
 SEVERITIES = [Severity.BREACH, Severity.WARNING, Severity.INFO]  # most serious first
 # Beyond these, a section shows a count and a link to show everything (?all=<section>).
 FLAGS_PER_SEVERITY = 5
