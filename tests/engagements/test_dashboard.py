@@ -31,12 +31,6 @@ def acme(profile):
         return ClientFactory(owner=profile.user, name="Acme", timezone="America/New_York")
 
 
-@pytest.fixture
-def browser(client, user):
-    client.force_login(user)
-    return client
-
-
 def message(client, at, direction=IN, **fields):
     with time_machine.travel(at, tick=False):
         return InteractionFactory(client=client, direction=direction, occurred_at=at, **fields)

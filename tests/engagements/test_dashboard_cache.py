@@ -30,12 +30,6 @@ WARM_QUERIES = 3
 
 
 @pytest.fixture
-def browser(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def acme(profile):
     with time_machine.travel(WEDNESDAY - timedelta(days=30), tick=False):
         acme = ClientFactory(owner=profile.user, name="Acme", timezone="America/New_York")

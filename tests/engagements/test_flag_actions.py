@@ -31,12 +31,6 @@ def acme(profile):
 
 
 @pytest.fixture
-def browser(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def check_in(acme):
     return Flag.objects.create(
         owner=acme.owner,

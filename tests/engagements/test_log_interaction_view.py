@@ -23,12 +23,6 @@ def acme(profile):
         return ClientFactory(owner=profile.user, name="Acme", timezone="America/New_York")
 
 
-@pytest.fixture
-def browser(client, user):
-    client.force_login(user)
-    return client
-
-
 def form_data(client, **overrides):
     return {
         "client": client.pk,
