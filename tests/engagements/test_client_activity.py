@@ -13,8 +13,8 @@ from django.db import IntegrityError, connection, transaction
 
 from engagements.models import ClientActivity, Interaction
 from engagements.services import log_interaction
-from tests.engagements.test_concurrency import run_together
 from tests.factories import ClientFactory
+from tests.threads import run_together
 
 BERLIN = ZoneInfo("Europe/Berlin")
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND

@@ -21,6 +21,7 @@ from clients.models import Client
 from engagements import evaluation
 from engagements.models import Engagement, Flag, Interaction, Rule
 from tests.factories import ClientFactory, EngagementFactory, ExpectationFactory, InteractionFactory
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -68,32 +69,6 @@ def live_flags(owner):
 
 def all_flags(owner):
     return sorted(Flag.objects.filter(owner=owner).values_list("rule", "subject", "severity"))
-
-
-def run_together(*jobs):
-    """Run each job in its own thread (and connection), all released at the same moment.
-
-    Returns each job's result, or the exception it raised.
-    """
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            results[i] = job()
-        except BaseException as e:  # noqa: BLE001 - reported to the test below
-            results[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(JOIN_TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a pass hung"
-    return results
 
 
 def a_pass(owner_id, now=NOW):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from django.db import connection, connections
+from django.db import connection
 
 from engagements import sender
 from engagements.models import EmailStatus, OutboundEmail
@@ -28,6 +28,7 @@ from tests.engagements.email_helpers import (
     text_of,
     use_smtp,
 )
+from tests.threads import run_together
 
 T = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
 Status = OutboundEmail.Status
@@ -337,29 +338,6 @@ def test_a_sender_process_killed_mid_send_loses_nothing_and_sends_once(postgres,
 
 
 # --- two senders at once ------------------------------------------------------------------------
-
-
-def run_together(*jobs):
-    """Run each job in its own thread (and database connection), released at the same moment."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            results[i] = job()
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            results[i] = e
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(JOIN_TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a sender hung"
-    return results
 
 
 @pytest.mark.services
