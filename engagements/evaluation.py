@@ -142,13 +142,20 @@ def find_reply_owed(p: Pass):
 
 def update_cycles(clients):
     """`clients` with an active engagement, annotated with `last_update` (their latest progress
-    update) and `engaged_since` (the start of their earliest active engagement). Shared with
-    the dashboard; `update_cycle_start` turns the two into the moment the cadence counts from."""
+    update) and `engaged_since`; `update_cycle_start` turns the two into the moment the cadence
+    counts from."""
     active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
     return clients.filter(Exists(active)).annotate(
         last_update=latest(Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE)),
-        engaged_since=Subquery(active.order_by("start").values("start")[:1]),
+        engaged_since=engaged_since(),
     )
+
+
+def engaged_since():
+    """Subquery: the start of the client's earliest active engagement (None without one).
+    Shared with the dashboard."""
+    active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
+    return Subquery(active.order_by("start").values("start")[:1])
 
 
 def update_cycle_start(last_update, engaged_since, tz: tzinfo) -> datetime:

@@ -14,15 +14,14 @@ from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, Min, Q
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 
 from clients.business_time import BusinessCalendar
 from clients.models import Client, FreelancerProfile
-from engagements import rules
-from engagements.evaluation import update_cycle_start
-from engagements.models import Engagement, Flag, Rule, Severity
+from engagements import evaluation, rules
+from engagements.models import Flag, Rule, Severity
 
 SEVERITIES = [Severity.BREACH, Severity.WARNING, Severity.INFO]  # most serious first
 # Beyond these, a section shows a count and a link to show everything (?all=<section>).
@@ -147,7 +146,6 @@ def clients_at_a_glance(profile: FreelancerProfile) -> list[Glance]:
     ClientActivity: its latest interaction, the message waiting for a reply, its latest update)
     and the start of its active engagement (1 query). Ended clients are there for their
     remaining flags; the dashboard lists only the others."""
-    active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
     # The one-to-one rows joined by owner too, so that PostgreSQL reads the owner's rows by
     # index rather than hashing the whole table.
     mine = Q(owner_id=profile.user_id)
@@ -157,7 +155,7 @@ def clients_at_a_glance(profile: FreelancerProfile) -> list[Glance]:
             b=FilteredRelation("boundaries", condition=Q(boundaries__owner_id=profile.user_id)),
             a=FilteredRelation("activity", condition=Q(activity__owner_id=profile.user_id)),
         )
-        .annotate(engaged_since=Subquery(active.order_by("start").values("start")[:1]))
+        .annotate(engaged_since=evaluation.engaged_since())
         .values_list(
             "pk",
             "name",
@@ -189,7 +187,7 @@ def clients_at_a_glance(profile: FreelancerProfile) -> list[Glance]:
                 asked_at=asked_at,
                 asked_about=asked_about or "",
                 update_since=engaged_since
-                and update_cycle_start(last_update, engaged_since, profile.zone),
+                and evaluation.update_cycle_start(last_update, engaged_since, profile.zone),
             )
         )
     return glances
