@@ -3,13 +3,10 @@ can change or disable it (checked by starting settings in a fresh interpreter, a
 would)."""
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,9 +19,9 @@ from django.conf import settings as django_settings
 from config.celery import app as celery_app
 from engagements.models import Flag, Rule
 from engagements.tasks import evaluate_everyone
+from tests import fresh_start
 from tests.factories import ClientFactory, InteractionFactory, UserFactory
 
-PROJECT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 6, 8, 12, 0, tzinfo=BERLIN)  # Monday noon
 SATURDAY = date(2026, 6, 6)
@@ -55,20 +52,7 @@ BEAT = (
 
 
 def start(tmp_path, code=BEAT, **env) -> subprocess.CompletedProcess:
-    """Run `code` after django.setup() with only `env` (plus PATH) set, as a real start would."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "VAR_DIR": str(tmp_path / "var"),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return fresh_start.start(tmp_path, code, **env)
 
 
 def beat_schedule(tmp_path, **env) -> dict:

@@ -4,10 +4,7 @@ The start-up checks run `django.setup()` in a fresh interpreter with a controlle
 (nothing inherited but PATH), so they prove what a real start does.
 """
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -20,8 +17,8 @@ from config.env import (
     env_list,
     env_str,
 )
+from tests import fresh_start
 
-PROJECT = Path(__file__).resolve().parent.parent
 SHOW = (
     "from django.conf import settings as s; "
     "print(s.DEBUG, s.ALLOWED_HOSTS, s.DATABASES['default']['ENGINE'], s.EMAIL_BACKEND, sep='|')"
@@ -29,20 +26,8 @@ SHOW = (
 
 
 def start(tmp_path, **env) -> subprocess.CompletedProcess:
-    """Run django.setup() with only `env` (plus PATH) set, as a real start would."""
-    return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {SHOW}"],
-        cwd=PROJECT,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "VAR_DIR": str(tmp_path / "var"),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    """django.setup() with only `env` set, then the settings the tests look at."""
+    return fresh_start.start(tmp_path, f"import django; django.setup(); {SHOW}", **env)
 
 
 def refused(result) -> str:
