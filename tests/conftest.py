@@ -71,6 +71,13 @@ def profile(user):
     return profile
 
 
+@pytest.fixture
+def web(client, profile):
+    """Alice, signed in (Berlin, Mon–Fri 09:00–17:00)."""
+    client.force_login(profile.user)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """PBKDF2 costs ~0.3 s a user; these tests check behaviour, not the hash's strength."""

@@ -21,13 +21,6 @@ def frozen():
 
 
 @pytest.fixture
-def web(client, profile):
-    """Alice, signed in (Berlin, Mon–Fri 09:00–17:00)."""
-    client.force_login(profile.user)
-    return client
-
-
-@pytest.fixture
 def acme(profile):
     return ClientFactory(
         owner=profile.user, name="Acme", organisation="Acme Robotics", timezone="America/New_York"

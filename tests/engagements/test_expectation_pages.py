@@ -22,12 +22,6 @@ def frozen():
 
 
 @pytest.fixture
-def web(client, profile):
-    client.force_login(profile.user)
-    return client
-
-
-@pytest.fixture
 def acme(profile):
     return ClientFactory(owner=profile.user, name="Acme")
 
