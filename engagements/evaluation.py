@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
@@ -144,11 +144,10 @@ def update_cycles(clients):
     """`clients` with an active engagement, annotated with `last_update` (their latest progress
     update) and `engaged_since`; `update_cycle_start` turns the two into the moment the cadence
     counts from."""
-    active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
-    return clients.filter(Exists(active)).annotate(
-        last_update=latest(Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE)),
+    return clients.annotate(
         engaged_since=engaged_since(),
-    )
+        last_update=latest(Q(direction=OUT, kind=Interaction.Kind.PROGRESS_UPDATE)),
+    ).filter(engaged_since__isnull=False)
 
 
 def engaged_since():
