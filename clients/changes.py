@@ -1,10 +1,19 @@
-"""Automatic change records: the one pathway by which edits to tracked fields are written down."""
+"""Automatic change records: the one pathway by which edits to tracked fields are written down.
+
+The records themselves are an engagements model (they also cover engagements and expectations);
+this app, which imports no other, announces each change with the `fields_changed` signal, and
+engagements writes the records (connected in EngagementsConfig.ready). The signal is sent inside
+the save's transaction, so a change and its record are saved together or not at all.
+"""
 
 import copy
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import models, transaction
+from django.dispatch import Signal
+
+# Sent with instance=, changes=[(field, old, new), …] and note= (a ChangeNote).
+fields_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -70,10 +79,8 @@ class ChangeTracked(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             if changes:
-                ChangeRecord = apps.get_model("engagements", "ChangeRecord")
-                ChangeRecord.record(
-                    self, changes, getattr(self, "change_note", None) or ChangeNote()
-                )
+                note = getattr(self, "change_note", None) or ChangeNote()
+                fields_changed.send(type(self), instance=self, changes=changes, note=note)
         deferred = self.get_deferred_fields()
         self._snapshot(name for name in saved if name not in deferred)
         self.change_note = None

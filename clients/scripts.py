@@ -19,6 +19,7 @@ from datetime import date
 
 from django.urls import reverse
 
+from clients.formats import day_date, plural
 from clients.hours_in_zone import HoursStatement
 
 
@@ -279,21 +280,13 @@ class Deadline:
     owed_by: str  # "freelancer" or "client"
 
 
-def _day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b}"
-
-
 def deadline_lines(deadlines: Iterable[Deadline], today: date, *, both: bool = True) -> str:
     lines = []
     for d in list(deadlines)[:DEADLINES_SHOWN]:
         who = "from me" if d.owed_by == "freelancer" else "from your side"
-        when = f"was due {_day(d.due)}" if d.due < today else f"due {_day(d.due)}"
+        when = f"was due {day_date(d.due)}" if d.due < today else f"due {day_date(d.due)}"
         lines.append(f"- {d.title} ({who}), {when}" if both else f"- {d.title}, {when}")
     return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _or(words: list[str]) -> str:
@@ -339,14 +332,14 @@ def build_context(
         "hours_note": hours.note,
         "after_hours": AFTER_HOURS.get(after_hours_policy, AFTER_HOURS["not_ok"]),
         "channels": _or(words) or "email",
-        "reply_window": _plural(reply_window_hours, "working hour"),
-        "update_cadence": _plural(update_cadence_days, "working day"),
-        "checkin_cadence": _plural(checkin_cadence_days, "working day"),
+        "reply_window": plural(reply_window_hours, "working hour"),
+        "update_cadence": plural(update_cadence_days, "working day"),
+        "checkin_cadence": plural(checkin_cadence_days, "working day"),
         "deadlines": deadline_lines(deadlines, today) or "- nothing is due at the moment",
         "my_deadlines": deadline_lines(mine, today, both=False)
         or "- nothing is outstanding from my side",
         "your_deadlines": deadline_lines(theirs, today, both=False)
         or "- nothing is waiting on you",
-        "next_deadline": f"{first.title}, due {_day(first.due)}" if first else "nothing is due",
-        "today": f"{_day(today)} {today.year}",
+        "next_deadline": f"{first.title}, due {day_date(first.due)}" if first else "nothing is due",
+        "today": f"{day_date(today)} {today.year}",
     }

@@ -3,12 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("engagements.urls")),
-    path("clients/", include("clients.urls")),
-    path("settings/", include("clients.settings_urls")),
-    path("review/", include("engagements.review_urls")),
-    path("email/", include("engagements.email_urls")),
-    path("scripts/", include("clients.script_urls")),
+    path("", include("web.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

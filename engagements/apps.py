@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class EngagementsConfig(AppConfig):
@@ -6,6 +7,24 @@ class EngagementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from engagements import dashboard_cache
+        from clients.changes import fields_changed
+        from clients.models import Boundaries, Client, DayOff, FreelancerProfile, WorkingWindow
+        from engagements.dashboard_cache import changed_owner
+        from engagements.models import ChangeRecord, EmailStatus, Engagement, Expectation, Flag
 
-        dashboard_cache.connect_signals()
+        fields_changed.connect(ChangeRecord.on_fields_changed, dispatch_uid="change-records")
+
+        # Saves and deletes of the rows the dashboard reads mark the owner's snapshot stale.
+        # Flags are only deleted with what they are about (a client, an expectation, a
+        # message), whose deletion says so; a receiver for each flag would also stop Django
+        # deleting them in one statement. ClientActivity is written in bulk only, and says so
+        # itself, as does Interaction.delete().
+        rows = (Client, Boundaries, Engagement, EmailStatus, WorkingWindow, DayOff)
+        for model in (*rows, Flag, FreelancerProfile):
+            post_save.connect(
+                changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
+            )
+        for model in (*rows, Expectation):
+            post_delete.connect(
+                changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
+            )

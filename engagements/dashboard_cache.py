@@ -8,7 +8,7 @@ time left, their local time now, the wording) is worked out afresh on every requ
 
 Every write to those rows (and to the freelancer's hours, days off and email status, also kept)
 calls `changed(owner_id)`, which replaces the token: model saves and deletes through signals
-(connected in EngagementsConfig.ready), and the bulk writes, which send none, by hand (the
+(connected in EngagementsConfig.ready, with `changed_owner`), and the bulk writes, which send none, by hand (the
 evaluation pass, flag transitions, ClientActivity.refresh, saving working hours, pausing and
 resuming email). It replaces it at once and again when the transaction commits, so that a page
 computed from the rows as they were before the commit is not kept either. Snoozed flags coming
@@ -89,32 +89,11 @@ def shape_of(*classes) -> str:
     return hashlib.sha256(repr(names).encode()).hexdigest()[:12]
 
 
-def _changed_owner(sender, instance, **kwargs):
-    """Rows with an owner; the profile (its user); working windows and days off (their
-    profile's user)."""
+def changed_owner(sender, instance, **kwargs):
+    """Signal receiver: a row the dashboard reads was saved or deleted. Rows with an owner; the
+    profile (its user); working windows and days off (their profile's user)."""
     owner_id = getattr(instance, "owner_id", None) or getattr(instance, "user_id", None)
     if owner_id is None and getattr(instance, "profile_id", None):
         owner_id = instance.profile.user_id
     if owner_id:
         changed(owner_id)
-
-
-def connect_signals() -> None:
-    """Saves and deletes of the rows the dashboard reads mark the owner's snapshot stale.
-
-    Flags are only deleted with what they are about (a client, an expectation, a message),
-    whose deletion says so; a receiver for each flag would also stop Django deleting them in one
-    statement. ClientActivity is written in bulk only, and says so itself, as does
-    Interaction.delete()."""
-    from django.db.models.signals import post_delete, post_save
-
-    from clients.models import Boundaries, Client, DayOff, FreelancerProfile, WorkingWindow
-    from engagements.models import EmailStatus, Engagement, Expectation, Flag
-
-    rows = (Client, Boundaries, Engagement, EmailStatus, WorkingWindow, DayOff)
-    for model in rows + (Flag, FreelancerProfile):
-        post_save.connect(_changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}")
-    for model in rows + (Expectation,):
-        post_delete.connect(
-            _changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
-        )

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
+from clients.formats import day_date, plural
 from clients.models import Client, FreelancerProfile
 from engagements import links, sender, snapshots
 from engagements.health import band, iso_monday, snapshot_moment
@@ -171,14 +172,6 @@ def list_headers(unsubscribe_url: str) -> dict:
     }
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
-def short_date(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
-
-
 def client_url(client_id: int) -> str:
     return links.absolute(reverse("client-detail", args=[client_id]))
 
@@ -299,7 +292,7 @@ def queue_digests(now: datetime) -> Counter:
         else:
             said = [c for c in counts if not c.startswith("0 ")]
             unsubscribe_url = links.unsubscribe_url(f.user_id, Kind.DIGEST)
-            row.subject = f"Rapport · {short_date(day)}: " + (
+            row.subject = f"Rapport · {day_date(day)}: " + (
                 ", ".join(said) if said else "nothing owed today"
             )
             row.text_body, row.html_body = render_email(

@@ -30,8 +30,8 @@ from engagements.models import (
     Interaction,
     Rule,
 )
-from engagements.models.activity import EPOCH, awaiting_reply, latest
 from engagements.models.flag import ACKNOWLEDGE_CLEARS, SEVERITY_RANK
+from engagements.models.interaction import EPOCH, awaiting_reply, latest
 
 log = logging.getLogger(__name__)
 

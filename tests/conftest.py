@@ -72,6 +72,13 @@ def profile(user):
 
 
 @pytest.fixture
+def signed_in(client, user):
+    """Alice's signed-in test client (her profile as the first page made it: UTC)."""
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
 def web(client, profile):
     """Alice, signed in (Berlin, Mon–Fri 09:00–17:00)."""
     client.force_login(profile.user)

@@ -1,12 +1,11 @@
 """Engagements, expectations, the append-only change record, the communication log and flags."""
 
-from engagements.models.activity import ClientActivity
 from engagements.models.change_record import ChangeRecord
 from engagements.models.email import EmailStatus, FollowUp, OutboundEmail
 from engagements.models.engagement import Engagement, Expectation, Party
 from engagements.models.flag import Flag, Rule, Severity
 from engagements.models.health import HealthSnapshot
-from engagements.models.interaction import Interaction
+from engagements.models.interaction import ClientActivity, Interaction
 from engagements.models.review import ReviewEntry, WeeklyReview
 
 __all__ = [

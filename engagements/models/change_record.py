@@ -80,6 +80,11 @@ class ChangeRecord(Owned):
         return bool(done)
 
     @classmethod
+    def on_fields_changed(cls, sender, *, instance, changes, note: ChangeNote, **kwargs):
+        """Receiver of clients.changes.fields_changed (ChangeTracked.save())."""
+        cls.record(instance, changes, note)
+
+    @classmethod
     def record(cls, instance, changes, note: ChangeNote) -> list["ChangeRecord"]:
         """Append one record per changed field of a Boundaries, Engagement or Expectation."""
         subject = instance._meta.model_name

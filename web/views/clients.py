@@ -9,13 +9,14 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from clients import heatmap, hours, selectors
-from clients.forms import BoundariesForm, ChangeNoteForm, ClientFilterForm, ClientForm
+from clients import heatmap, hours
 from clients.models import Boundaries, Channel, Client
 from clients.services import create_client
 from clients.timezones import timezone_names
 from engagements.models import Engagement
 from engagements.services import evaluate_soon
+from web.forms.clients import BoundariesForm, ChangeNoteForm, ClientFilterForm, ClientForm
+from web.selectors import clients as selectors
 
 HEATMAP_PERIOD = timedelta(weeks=12)
 

@@ -42,8 +42,8 @@ def check_in(acme):
     )
 
 
-def post(browser, flag, action, data=None, **headers):
-    return browser.post(f"/flags/{flag.pk}/{action}/", data or {}, **headers)
+def post(signed_in, flag, action, data=None, **headers):
+    return signed_in.post(f"/flags/{flag.pk}/{action}/", data or {}, **headers)
 
 
 def triggers(response) -> dict:
@@ -66,9 +66,9 @@ def forms_beside(html: str, flag) -> str:
 
 
 def test_acknowledging_with_htmx_returns_the_live_fragment_and_triggers_flags_changed(
-    browser, check_in
+    signed_in, check_in
 ):
-    response = post(browser, check_in, "acknowledge", **HTMX)
+    response = post(signed_in, check_in, "acknowledge", **HTMX)
     assert response.status_code == 200
     assert "flagsChanged" in triggers(response)
     html = response.content.decode()
@@ -80,27 +80,27 @@ def test_acknowledging_with_htmx_returns_the_live_fragment_and_triggers_flags_ch
     assert check_in.acknowledged_at == NOW
 
 
-def test_acknowledging_without_javascript_redirects_to_the_dashboard(browser, check_in):
-    response = post(browser, check_in, "acknowledge")
+def test_acknowledging_without_javascript_redirects_to_the_dashboard(signed_in, check_in):
+    response = post(signed_in, check_in, "acknowledge")
     assert response.status_code == 302
     assert response.url == "/"
     check_in.refresh_from_db()
     assert check_in.state == Flag.State.ACKNOWLEDGED
-    page = browser.get(response.url).content.decode()
+    page = signed_in.get(response.url).content.decode()
     assert "Acknowledged: Check-in with Acme is due." in page
 
 
-def test_acknowledging_redirects_to_next_when_it_is_one_of_our_pages(browser, check_in):
-    response = post(browser, check_in, "acknowledge", {"next": "/clients/"})
+def test_acknowledging_redirects_to_next_when_it_is_one_of_our_pages(signed_in, check_in):
+    response = post(signed_in, check_in, "acknowledge", {"next": "/clients/"})
     assert response.url == "/clients/"
 
 
-def test_acknowledging_ignores_a_next_that_leaves_the_site(browser, check_in):
-    response = post(browser, check_in, "acknowledge", {"next": "https://evil.example/"})
+def test_acknowledging_ignores_a_next_that_leaves_the_site(signed_in, check_in):
+    response = post(signed_in, check_in, "acknowledge", {"next": "https://evil.example/"})
     assert response.url == "/"
 
 
-def test_acknowledging_an_out_of_hours_flag_clears_it(browser, acme):
+def test_acknowledging_an_out_of_hours_flag_clears_it(signed_in, acme):
     f = Flag.objects.create(
         owner=acme.owner,
         client=acme,
@@ -109,7 +109,7 @@ def test_acknowledging_an_out_of_hours_flag_clears_it(browser, acme):
         subject="interaction:1",
         summary="Acme contacted you out of hours",
     )
-    response = post(browser, f, "acknowledge", **HTMX)
+    response = post(signed_in, f, "acknowledge", **HTMX)
     f.refresh_from_db()
     assert f.state == Flag.State.RESOLVED
     html = response.content.decode()
@@ -117,9 +117,9 @@ def test_acknowledging_an_out_of_hours_flag_clears_it(browser, acme):
     assert f"flag-{f.pk}" not in html
 
 
-def test_acknowledging_a_flag_someone_else_just_resolved_says_so(browser, check_in):
+def test_acknowledging_a_flag_someone_else_just_resolved_says_so(signed_in, check_in):
     Flag.objects.filter(pk=check_in.pk).update(state=Flag.State.RESOLVED, resolved_at=NOW)
-    response = post(browser, check_in, "acknowledge", **HTMX)
+    response = post(signed_in, check_in, "acknowledge", **HTMX)
     assert "had already changed" in response.content.decode()
     check_in.refresh_from_db()
     assert check_in.state == Flag.State.RESOLVED
@@ -128,9 +128,9 @@ def test_acknowledging_a_flag_someone_else_just_resolved_says_so(browser, check_
 # Snooze ------------------------------------------------------------------------------------
 
 
-def test_snoozing_with_htmx_hides_the_flag_and_counts_it(browser, check_in):
+def test_snoozing_with_htmx_hides_the_flag_and_counts_it(signed_in, check_in):
     response = post(
-        browser,
+        signed_in,
         check_in,
         "snooze",
         {"until": "2026-11-25T09:00", "reason": "They are on holiday"},
@@ -147,9 +147,9 @@ def test_snoozing_with_htmx_hides_the_flag_and_counts_it(browser, check_in):
     assert "1 snoozed flag hidden; the first comes back Wed 25 Nov 09:00" in html
 
 
-def test_snoozing_without_javascript_redirects_back(browser, check_in):
+def test_snoozing_without_javascript_redirects_back(signed_in, check_in):
     response = post(
-        browser, check_in, "snooze", {"until": "2026-11-25T09:00", "reason": "On holiday"}
+        signed_in, check_in, "snooze", {"until": "2026-11-25T09:00", "reason": "On holiday"}
     )
     assert (response.status_code, response.url) == (302, "/")
     check_in.refresh_from_db()
@@ -165,8 +165,8 @@ def test_snoozing_without_javascript_redirects_back(browser, check_in):
         ({"until": "2026-11-25T09:00", "reason": "   "}, "Say why you are snoozing it."),
     ],
 )
-def test_a_snooze_needs_a_future_time_and_a_reason(browser, check_in, data, message):
-    response = post(browser, check_in, "snooze", data, **HTMX)
+def test_a_snooze_needs_a_future_time_and_a_reason(signed_in, check_in, data, message):
+    response = post(signed_in, check_in, "snooze", data, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert message in html
@@ -183,9 +183,9 @@ def test_a_snooze_needs_a_future_time_and_a_reason(browser, check_in, data, mess
     assert check_in.snoozed_until is None
 
 
-def test_a_bad_snooze_without_javascript_shows_the_form_with_its_errors(browser, check_in):
+def test_a_bad_snooze_without_javascript_shows_the_form_with_its_errors(signed_in, check_in):
     response = post(
-        browser, check_in, "snooze", {"until": "2026-11-20T09:00", "reason": "Kept reason"}
+        signed_in, check_in, "snooze", {"until": "2026-11-20T09:00", "reason": "Kept reason"}
     )
     assert response.status_code == 422
     html = response.content.decode()
@@ -199,8 +199,8 @@ def test_a_bad_snooze_without_javascript_shows_the_form_with_its_errors(browser,
 # Resolve -----------------------------------------------------------------------------------
 
 
-def test_resolving_with_a_note_closes_the_flag_by_hand(browser, check_in):
-    response = post(browser, check_in, "resolve", {"note": "Called them on Friday"}, **HTMX)
+def test_resolving_with_a_note_closes_the_flag_by_hand(signed_in, check_in):
+    response = post(signed_in, check_in, "resolve", {"note": "Called them on Friday"}, **HTMX)
     assert "flagsChanged" in triggers(response)
     check_in.refresh_from_db()
     assert check_in.state == Flag.State.RESOLVED
@@ -210,13 +210,13 @@ def test_resolving_with_a_note_closes_the_flag_by_hand(browser, check_in):
     assert f'id="flag-{check_in.pk}"' not in response.content.decode()
 
 
-def test_resolving_without_javascript_redirects_back(browser, check_in):
-    response = post(browser, check_in, "resolve", {"note": "Done"})
+def test_resolving_without_javascript_redirects_back(signed_in, check_in):
+    response = post(signed_in, check_in, "resolve", {"note": "Done"})
     assert (response.status_code, response.url) == (302, "/")
 
 
-def test_resolving_needs_a_note(browser, check_in):
-    response = post(browser, check_in, "resolve", {"note": "  ", "all": "flags"}, **HTMX)
+def test_resolving_needs_a_note(signed_in, check_in):
+    response = post(signed_in, check_in, "resolve", {"note": "  ", "all": "flags"}, **HTMX)
     opened = forms_beside(response.content.decode(), check_in)
     assert "Add a note saying how it was resolved." in opened
     assert (
@@ -232,7 +232,7 @@ def test_resolving_needs_a_note(browser, check_in):
     check_in.refresh_from_db()
     assert check_in.state == Flag.State.OPEN
 
-    response = post(browser, check_in, "resolve", {"note": ""})
+    response = post(signed_in, check_in, "resolve", {"note": ""})
     assert response.status_code == 422
     assert "Add a note saying how it was resolved." in response.content.decode()
 
@@ -240,8 +240,8 @@ def test_resolving_needs_a_note(browser, check_in):
 # The snooze and resolve forms, on demand ---------------------------------------------------
 
 
-def test_the_forms_page_without_javascript_shows_the_flag_and_both_forms(browser, check_in):
-    response = browser.get(f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags")
+def test_the_forms_page_without_javascript_shows_the_flag_and_both_forms(signed_in, check_in):
+    response = signed_in.get(f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags")
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
     html = response.content.decode()
@@ -267,8 +267,10 @@ def test_the_forms_page_without_javascript_shows_the_flag_and_both_forms(browser
     assert "autofocus" not in html
 
 
-def test_the_forms_for_htmx_are_the_bare_forms_answering_with_the_live_fragment(browser, check_in):
-    response = browser.get(
+def test_the_forms_for_htmx_are_the_bare_forms_answering_with_the_live_fragment(
+    signed_in, check_in
+):
+    response = signed_in.get(
         f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags",
         HTTP_HX_REQUEST="true",
         HTTP_HX_TARGET=f"flag-more-{check_in.pk}",
@@ -284,25 +286,25 @@ def test_the_forms_for_htmx_are_the_bare_forms_answering_with_the_live_fragment(
     assert "hx-on:click=" in html  # Cancel closes the forms in place
 
 
-def test_the_forms_keep_the_sections_named_in_the_query_string(browser, check_in):
-    html = browser.get(
+def test_the_forms_keep_the_sections_named_in_the_query_string(signed_in, check_in):
+    html = signed_in.get(
         f"/flags/{check_in.pk}/?all=owed&all=bogus", HTTP_HX_REQUEST="true"
     ).content.decode()
     assert re.findall(r'<input type="hidden" name="all" value="(\w+)">', html) == ["owed"]
     assert '<input type="hidden" name="next" value="/#flags">' in html
 
 
-def test_the_forms_page_ignores_a_next_that_leaves_the_site(browser, check_in):
-    html = browser.get(f"/flags/{check_in.pk}/?next=https://evil.example/").content.decode()
+def test_the_forms_page_ignores_a_next_that_leaves_the_site(signed_in, check_in):
+    html = signed_in.get(f"/flags/{check_in.pk}/?next=https://evil.example/").content.decode()
     assert "evil.example" not in html
     assert '<input type="hidden" name="next" value="/#flags">' in html
 
 
-def test_snoozing_from_the_forms_page_goes_back_to_the_dashboard_it_came_from(browser, check_in):
-    html = browser.get(f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags").content.decode()
+def test_snoozing_from_the_forms_page_goes_back_to_the_dashboard_it_came_from(signed_in, check_in):
+    html = signed_in.get(f"/flags/{check_in.pk}/?next=/%3Fall%3Dflags%23flags").content.decode()
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
     response = post(
-        browser,
+        signed_in,
         check_in,
         "snooze",
         {**fields, "until": "2026-11-25T09:00", "reason": "On holiday"},
@@ -312,8 +314,8 @@ def test_snoozing_from_the_forms_page_goes_back_to_the_dashboard_it_came_from(br
     assert check_in.state == Flag.State.SNOOZED
 
 
-def test_the_forms_page_takes_get_only(browser, check_in):
-    assert browser.post(f"/flags/{check_in.pk}/").status_code == 405
+def test_the_forms_page_takes_get_only(signed_in, check_in):
+    assert signed_in.post(f"/flags/{check_in.pk}/").status_code == 405
 
 
 # Access ------------------------------------------------------------------------------------
@@ -346,8 +348,8 @@ def test_another_users_flag_is_a_404_on_every_action(
 
 
 @pytest.mark.parametrize("action", ["acknowledge", "snooze", "resolve"])
-def test_flag_actions_take_post_only(browser, check_in, action):
-    assert browser.get(f"/flags/{check_in.pk}/{action}/").status_code == 405
+def test_flag_actions_take_post_only(signed_in, check_in, action):
+    assert signed_in.get(f"/flags/{check_in.pk}/{action}/").status_code == 405
 
 
 @pytest.mark.parametrize("action", ["acknowledge", "snooze", "resolve"])
@@ -357,8 +359,8 @@ def test_flag_actions_need_a_login(client, check_in, action):
     assert response.url.startswith("/accounts/login/")
 
 
-def test_an_action_keeps_the_sections_the_page_showed_in_full(browser, check_in):
-    response = post(browser, check_in, "acknowledge", {"all": ["flags", "bogus"]}, **HTMX)
+def test_an_action_keeps_the_sections_the_page_showed_in_full(signed_in, check_in):
+    response = post(signed_in, check_in, "acknowledge", {"all": ["flags", "bogus"]}, **HTMX)
     html = response.content.decode()
     assert 'hx-get="/?all=flags"' in html
     # The link to the flag's snooze and resolve forms passes them on (see the tests above).

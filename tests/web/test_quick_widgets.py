@@ -1,4 +1,4 @@
-"""The quick-log form's widgets write their HTML in Python (engagements/forms.py): it must be the
+"""The quick-log form's widgets write their HTML in Python (web/forms/dashboard.py): it must be the
 HTML Django's own widget templates write, attributes and all (labels, aria, values)."""
 
 import re
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django import forms
 
-from engagements.forms import InteractionForm
 from tests.factories import ClientFactory
+from web.forms.dashboard import InteractionForm
 
 
 def stock(widget, name, value, attrs):

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
 from clients.models import Client
-from engagements.forms import InteractionForm
 from engagements.services import log_interaction
-from engagements.views import wording
-from engagements.views.common import safe_next
+from web import wording
+from web.forms.dashboard import InteractionForm
+from web.views.common import safe_next
 
 PAGE = "dashboard/log_interaction.html"
 

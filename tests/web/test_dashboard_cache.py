@@ -18,9 +18,9 @@ from engagements import dashboard_cache, sender
 from engagements.evaluation import evaluate
 from engagements.models import Engagement, Flag, Interaction, Rule, Severity
 from engagements.services import log_interaction
-from tests.clients.test_settings_pages import hours_data
-from tests.engagements.test_dashboard import flag, get, message, section
 from tests.factories import ClientFactory, EngagementFactory, ExpectationFactory
+from tests.web.test_dashboard import flag, get, message, section
+from tests.web.test_settings_pages import hours_data
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEDNESDAY = datetime(2026, 11, 25, 11, 0, tzinfo=BERLIN)
@@ -37,128 +37,128 @@ def acme(profile):
     return acme
 
 
-def test_a_refresh_with_nothing_changed_reads_no_rows(browser, acme, django_assert_num_queries):
+def test_a_refresh_with_nothing_changed_reads_no_rows(signed_in, acme, django_assert_num_queries):
     message(acme, WEDNESDAY - timedelta(hours=1), needs_reply=True, summary="Can we talk?")
-    first = get(browser, WEDNESDAY)
+    first = get(signed_in, WEDNESDAY)
     with django_assert_num_queries(WARM_QUERIES):
-        again = get(browser, WEDNESDAY)
+        again = get(signed_in, WEDNESDAY)
     assert section(again, "owed") == section(first, "owed")
     assert "Can we talk?" in section(again, "owed")
 
 
-def test_what_depends_on_the_clock_moves_on_without_a_change(browser, acme):
+def test_what_depends_on_the_clock_moves_on_without_a_change(signed_in, acme):
     message(acme, WEDNESDAY - timedelta(hours=1), needs_reply=True)
-    assert "7 h of working time left" in section(get(browser, WEDNESDAY), "owed")
-    later = get(browser, WEDNESDAY + timedelta(hours=2))
+    assert "7 h of working time left" in section(get(signed_in, WEDNESDAY), "owed")
+    later = get(signed_in, WEDNESDAY + timedelta(hours=2))
     assert "5 h of working time left" in section(later, "owed")
 
 
-def test_a_logged_message_shows_at_once(browser, acme):
-    get(browser, WEDNESDAY)
+def test_a_logged_message_shows_at_once(signed_in, acme):
+    get(signed_in, WEDNESDAY)
     with time_machine.travel(WEDNESDAY, tick=False):
         log_interaction(client=acme, direction=IN, needs_reply=True, summary="Invoice question")
-    assert "Invoice question" in section(get(browser, WEDNESDAY), "owed")
+    assert "Invoice question" in section(get(signed_in, WEDNESDAY), "owed")
 
 
-def test_a_flag_raised_by_the_evaluation_pass_shows_at_once(browser, acme):
+def test_a_flag_raised_by_the_evaluation_pass_shows_at_once(signed_in, acme):
     message(acme, WEDNESDAY - timedelta(days=2), needs_reply=True, summary="Hello?")
     assert Flag.objects.count() == 0
-    get(browser, WEDNESDAY)
+    get(signed_in, WEDNESDAY)
     evaluate(acme.owner_id, now=WEDNESDAY)
     assert Flag.objects.filter(rule=Rule.REPLY_OWED).exists()
-    assert "Reply owed" in section(get(browser, WEDNESDAY), "flags")
+    assert "Reply owed" in section(get(signed_in, WEDNESDAY), "flags")
 
 
-def test_a_snoozed_flag_goes_and_comes_back_when_its_snooze_ends(browser, acme):
+def test_a_snoozed_flag_goes_and_comes_back_when_its_snooze_ends(signed_in, acme):
     raised = flag(acme, summary="Quiet for too long")
-    assert "Quiet for too long" in section(get(browser, WEDNESDAY), "flags")
+    assert "Quiet for too long" in section(get(signed_in, WEDNESDAY), "flags")
     with time_machine.travel(WEDNESDAY, tick=False):
         assert raised.snooze(WEDNESDAY + timedelta(hours=3), "On holiday")
-    assert "Quiet for too long" not in section(get(browser, WEDNESDAY), "flags")
+    assert "Quiet for too long" not in section(get(signed_in, WEDNESDAY), "flags")
     # Nothing is written when the snooze ends: the kept rows only hold until then.
-    back = get(browser, WEDNESDAY + timedelta(hours=3, minutes=1))
+    back = get(signed_in, WEDNESDAY + timedelta(hours=3, minutes=1))
     assert "Quiet for too long" in section(back, "flags")
 
 
-def test_a_renamed_client_shows_under_the_new_name(browser, acme):
-    get(browser, WEDNESDAY)
+def test_a_renamed_client_shows_under_the_new_name(signed_in, acme):
+    get(signed_in, WEDNESDAY)
     acme.name = "Acme Holdings"
     acme.save()
-    assert "Acme Holdings" in section(get(browser, WEDNESDAY), "clients")
+    assert "Acme Holdings" in section(get(signed_in, WEDNESDAY), "clients")
 
 
-def test_a_wider_reply_window_moves_the_due_moment(browser, acme):
+def test_a_wider_reply_window_moves_the_due_moment(signed_in, acme):
     message(acme, WEDNESDAY - timedelta(hours=1), needs_reply=True)
-    assert "7 h of working time left" in section(get(browser, WEDNESDAY), "owed")
+    assert "7 h of working time left" in section(get(signed_in, WEDNESDAY), "owed")
     acme.boundaries.reply_window_hours = 16
     acme.boundaries.save()
-    assert "15 h of working time left" in section(get(browser, WEDNESDAY), "owed")
+    assert "15 h of working time left" in section(get(signed_in, WEDNESDAY), "owed")
 
 
-def test_an_ended_engagement_owes_no_more_updates(browser, acme):
-    assert "Progress update for Acme" in section(get(browser, WEDNESDAY), "owed")
+def test_an_ended_engagement_owes_no_more_updates(signed_in, acme):
+    assert "Progress update for Acme" in section(get(signed_in, WEDNESDAY), "owed")
     engagement = Engagement.objects.get(client=acme)
     engagement.status = Engagement.Status.DONE
     engagement.save()
-    assert "Progress update for Acme" not in section(get(browser, WEDNESDAY), "owed")
+    assert "Progress update for Acme" not in section(get(signed_in, WEDNESDAY), "owed")
 
 
-def test_new_working_hours_show_in_the_header(browser, acme):
-    assert "In working hours until 17:00" in section_now(get(browser, WEDNESDAY))
+def test_new_working_hours_show_in_the_header(signed_in, acme):
+    assert "In working hours until 17:00" in section_now(get(signed_in, WEDNESDAY))
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = browser.post(reverse("settings-hours"), hours_data((2, "08:00", "12:00")))
+        response = signed_in.post(reverse("settings-hours"), hours_data((2, "08:00", "12:00")))
     assert response.status_code == 302
-    assert "In working hours until 12:00" in section_now(get(browser, WEDNESDAY))
+    assert "In working hours until 12:00" in section_now(get(signed_in, WEDNESDAY))
 
 
-def test_a_day_off_today_shows_in_the_header(browser, acme, profile):
-    assert "In working hours until 17:00" in section_now(get(browser, WEDNESDAY))
+def test_a_day_off_today_shows_in_the_header(signed_in, acme, profile):
+    assert "In working hours until 17:00" in section_now(get(signed_in, WEDNESDAY))
     DayOff.objects.create(profile=profile, date=date(2026, 11, 25))
-    assert "Outside working hours" in section_now(get(browser, WEDNESDAY))
+    assert "Outside working hours" in section_now(get(signed_in, WEDNESDAY))
 
 
-def test_a_new_time_zone_shows_in_the_header(browser, acme, profile):
-    get(browser, WEDNESDAY)
+def test_a_new_time_zone_shows_in_the_header(signed_in, acme, profile):
+    get(signed_in, WEDNESDAY)
     profile.timezone = "Europe/Lisbon"
     profile.save()
-    assert "Europe/Lisbon" in section_now(get(browser, WEDNESDAY))
+    assert "Europe/Lisbon" in section_now(get(signed_in, WEDNESDAY))
 
 
-def test_paused_email_shows_at_once(browser, acme):
-    get(browser, WEDNESDAY)
+def test_paused_email_shows_at_once(signed_in, acme):
+    get(signed_in, WEDNESDAY)
     for _ in range(sender.MAX_FAILURES):
         sender._record_failure(acme.owner_id, "550 mailbox unavailable", WEDNESDAY)
-    assert "Your reminder emails are paused" in get(browser, WEDNESDAY)
+    assert "Your reminder emails are paused" in get(signed_in, WEDNESDAY)
 
 
-def test_a_deleted_client_leaves_the_dashboard(browser, acme):
+def test_a_deleted_client_leaves_the_dashboard(signed_in, acme):
     flag(acme, severity=Severity.BREACH, summary="Unpaid invoice")
-    assert "Unpaid invoice" in section(get(browser, WEDNESDAY), "flags")
+    assert "Unpaid invoice" in section(get(signed_in, WEDNESDAY), "flags")
     acme.delete()
-    html = get(browser, WEDNESDAY)
+    html = get(signed_in, WEDNESDAY)
     assert "Unpaid invoice" not in html
     assert "Acme" not in section(html, "clients")
 
 
-def test_a_deleted_expectation_takes_its_flag_off_the_dashboard(browser, acme):
+def test_a_deleted_expectation_takes_its_flag_off_the_dashboard(signed_in, acme):
     engagement = Engagement.objects.get(client=acme)
     expectation = ExpectationFactory(engagement=engagement, title="Site map")
     flag(acme, Rule.DEADLINE, Severity.BREACH, expectation=expectation, summary="Site map late")
-    assert "Site map late" in section(get(browser, WEDNESDAY), "flags")
+    assert "Site map late" in section(get(signed_in, WEDNESDAY), "flags")
     expectation.delete()
-    assert "Site map late" not in section(get(browser, WEDNESDAY), "flags")
+    assert "Site map late" not in section(get(signed_in, WEDNESDAY), "flags")
 
 
-def test_a_change_seen_from_another_process_before_its_commit_is_not_kept(browser, acme):
+def test_a_change_seen_from_another_process_before_its_commit_is_not_kept(signed_in, acme):
     """A page read between the write and its commit computes from the old rows; the token
     replaced again on commit means that page's rows are not used afterwards."""
-    get(browser, WEDNESDAY)
+    get(signed_in, WEDNESDAY)
     stale_version = cache.get(dashboard_cache._version_key(acme.owner_id))
     dashboard_cache.changed(acme.owner_id)  # outside a transaction: at once and "on commit"
     assert cache.get(dashboard_cache._version_key(acme.owner_id)) != stale_version
 
 
-def test_the_dashboard_works_while_the_cache_is_down(browser, acme, settings):
+def test_the_dashboard_works_while_the_cache_is_down(signed_in, acme, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -166,14 +166,14 @@ def test_the_dashboard_works_while_the_cache_is_down(browser, acme, settings):
         }
     }
     message(acme, WEDNESDAY - timedelta(hours=1), needs_reply=True, summary="Still there?")
-    assert "Still there?" in section(get(browser, WEDNESDAY), "owed")
+    assert "Still there?" in section(get(signed_in, WEDNESDAY), "owed")
     with time_machine.travel(WEDNESDAY, tick=False):
         log_interaction(client=acme, direction=IN, needs_reply=False, summary="Never mind")
-    assert "Never mind" in section(get(browser, WEDNESDAY), "owed")
+    assert "Never mind" in section(get(signed_in, WEDNESDAY), "owed")
 
 
 def test_rows_kept_in_redis_are_shared_and_replaced_on_change(
-    browser, acme, settings, redis_url, django_assert_num_queries
+    signed_in, acme, settings, redis_url, django_assert_num_queries
 ):
     """The worker (evaluation pass) and the web server share Redis: its change reaches the page."""
     settings.CACHES = {
@@ -185,11 +185,11 @@ def test_rows_kept_in_redis_are_shared_and_replaced_on_change(
     }
     cache.delete(dashboard_cache._version_key(acme.owner_id))
     message(acme, WEDNESDAY - timedelta(days=2), needs_reply=True)
-    get(browser, WEDNESDAY)
+    get(signed_in, WEDNESDAY)
     with django_assert_num_queries(WARM_QUERIES):
-        assert "Reply owed" not in section(get(browser, WEDNESDAY), "flags")
+        assert "Reply owed" not in section(get(signed_in, WEDNESDAY), "flags")
     evaluate(acme.owner_id, now=WEDNESDAY)
-    assert "Reply owed" in section(get(browser, WEDNESDAY), "flags")
+    assert "Reply owed" in section(get(signed_in, WEDNESDAY), "flags")
 
 
 def test_a_profile_row_change_replaces_the_token(profile):

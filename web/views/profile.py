@@ -13,7 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import DayOff, FreelancerProfile, WorkingWindow
-from clients.profile_forms import (
+from clients.timezones import timezone_names
+from engagements import dashboard_cache
+from engagements.tasks import evaluate_user
+from web.forms.profile import (
     MAX_WINDOWS,
     WINDOWS_PREFIX,
     DayOffForm,
@@ -26,9 +29,6 @@ from clients.profile_forms import (
     window_formset,
     window_formset_with_another_row,
 )
-from clients.timezones import timezone_names
-from engagements import dashboard_cache
-from engagements.tasks import evaluate_user
 
 
 def reevaluate_after_commit(user_id: int) -> None:

@@ -11,31 +11,11 @@ from datetime import date, datetime, timedelta, tzinfo
 from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
+from clients.formats import date_hm, day_date, day_hm, duration, hm, plural
 from clients.models import Channel
-from clients.templatetags.rapport import duration
 from engagements.models import Flag, Rule
 
 CHANNELS = {value: label.lower() for value, label in Channel.choices}
-
-
-def hm(at: datetime) -> str:
-    return f"{at:%H:%M}"
-
-
-def day_hm(at: datetime) -> str:
-    return f"{at:%a %H:%M}"
-
-
-def date_hm(at: datetime) -> str:
-    return f"{at:%a} {at.day} {at:%b %H:%M}"
-
-
-def day_date(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def channel(value: str) -> str:

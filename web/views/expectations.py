@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from clients.forms import ChangeNoteForm
 from clients.models import Client
-from engagements.expectation_forms import EngagementForm, ExpectationForm
 from engagements.models import Engagement, Expectation
 from engagements.services import evaluate_soon
+from web.forms.clients import ChangeNoteForm
+from web.forms.expectations import EngagementForm, ExpectationForm
 
 
 def _form(request, context):

@@ -2,7 +2,7 @@
 
 One view serves the page and its fragments (`dashboard/dashboard.html#live` and friends, chosen
 by the HX-Target of an htmx request). It runs a fixed number of queries whatever the number of
-clients and flags (engagements/selectors.py), and none beyond the session's when nothing has
+clients and flags (web/selectors/dashboard.py), and none beyond the session's when nothing has
 changed since the last refresh: its rows are kept by engagements/dashboard_cache.py.
 
 Long sections show their first rows (most pressing first) and a link to all of them:
@@ -20,12 +20,14 @@ from django.utils.html import format_html_join
 
 from clients import scripts
 from clients.business_time import Window
+from clients.formats import day_hm
 from clients.models import Client
-from engagements import dashboard_cache, selectors, sender
-from engagements.forms import DATETIME_LOCAL, InteractionForm
+from engagements import dashboard_cache, sender
 from engagements.models import Flag, Rule
 from engagements.rules import Thresholds
-from engagements.views import wording
+from web import wording
+from web.forms.dashboard import DATETIME_LOCAL, InteractionForm
+from web.selectors import dashboard as selectors
 
 TEMPLATE = "dashboard/dashboard.html"
 # Fragments an htmx request may ask for by its target's id; anything else gets "live".
@@ -134,7 +136,7 @@ def glance_row(g: selectors.Glance, now, words, client_urls) -> dict:
             "get_status_display": c.get_status_display(),
             "timezone": c.timezone,
         },
-        "their_time": wording.day_hm(now.astimezone(c.zone)),
+        "their_time": day_hm(now.astimezone(c.zone)),
         "last_text": words.last_interaction(g.last_interaction, short=True),
         "open_flags": g.open_flags,
     }

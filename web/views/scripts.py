@@ -21,10 +21,10 @@ from clients.hours_in_zone import hours_statement
 from clients.models import Channel, Client
 from clients.scripts import BUILTINS, PLACEHOLDERS, Deadline, build_context, script_for_rule
 from clients.scripts_model import MessageScript
-from clients.selectors import boundaries_of
 from engagements.models import Engagement, Expectation, Flag, Interaction
 from engagements.services import log_interaction
-from engagements.views.common import safe_next
+from web.selectors.clients import boundaries_of
+from web.views.common import safe_next
 
 DEADLINES_LOADED = 10
 

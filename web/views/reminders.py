@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from engagements import emails
-from engagements.forms import LocalDateTimeInput
 from engagements.models import FollowUp, OutboundEmail
-from engagements.views.common import safe_next
+from web.forms.dashboard import LocalDateTimeInput
+from web.views.common import safe_next
 
 RECENT_DAYS = 30
 

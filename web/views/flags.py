@@ -19,11 +19,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from engagements.forms import ResolveForm, SnoozeForm
+from clients.formats import date_hm
 from engagements.models import Flag
-from engagements.views import wording
-from engagements.views.common import safe_next
-from engagements.views.dashboard import (
+from web import wording
+from web.forms.dashboard import ResolveForm, SnoozeForm
+from web.views.common import safe_next
+from web.views.dashboard import (
     SECTIONS,
     TEMPLATE,
     dashboard_context,
@@ -89,7 +90,7 @@ def snooze(request, pk):
         except ValueError as e:  # the model's own checks, should the form miss one
             form.add_error(None, str(e))
         else:
-            when = wording.date_hm(timezone.localtime(until))
+            when = date_hm(timezone.localtime(until))
             return _done(request, changed, f"Snoozed until {when}: {flag.summary}.")
     return _failed(request, flag, "snooze", form)
 

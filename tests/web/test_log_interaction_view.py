@@ -37,13 +37,15 @@ def form_data(client, **overrides):
     } | overrides
 
 
-def log(browser, data, at=TUESDAY_NIGHT, **headers):
+def log(signed_in, data, at=TUESDAY_NIGHT, **headers):
     with time_machine.travel(at, tick=False):
-        return browser.post("/interactions/new/", data, **headers)
+        return signed_in.post("/interactions/new/", data, **headers)
 
 
-def test_an_inbound_at_ten_at_night_is_saved_and_raises_an_out_of_hours_flag_at_once(browser, acme):
-    response = log(browser, form_data(acme), **HTMX)
+def test_an_inbound_at_ten_at_night_is_saved_and_raises_an_out_of_hours_flag_at_once(
+    signed_in, acme
+):
+    response = log(signed_in, form_data(acme), **HTMX)
     assert response.status_code == 200
     assert "flagsChanged" in json.loads(response.headers["HX-Trigger"])
 
@@ -67,24 +69,24 @@ def test_an_inbound_at_ten_at_night_is_saved_and_raises_an_out_of_hours_flag_at_
 
     # The dashboard's refresh (which flagsChanged sets off) shows the flag and the reply owed.
     with time_machine.travel(TUESDAY_NIGHT, tick=False):
-        live = browser.get("/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live").content.decode()
+        live = signed_in.get("/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live").content.decode()
     assert "Acme contacted you out of hours" in live
     assert f'Reply to <a href="/clients/{acme.pk}/">Acme</a>' in live
 
 
-def test_without_javascript_it_saves_and_redirects_to_the_dashboard(browser, acme):
-    response = log(browser, form_data(acme))
+def test_without_javascript_it_saves_and_redirects_to_the_dashboard(signed_in, acme):
+    response = log(signed_in, form_data(acme))
     assert (response.status_code, response.url) == (302, "/")
     assert Interaction.objects.filter(client=acme).count() == 1
 
 
-def test_it_redirects_to_next_when_it_is_one_of_our_pages(browser, acme):
-    response = log(browser, form_data(acme, next=f"/clients/{acme.pk}/"))
+def test_it_redirects_to_next_when_it_is_one_of_our_pages(signed_in, acme):
+    response = log(signed_in, form_data(acme, next=f"/clients/{acme.pk}/"))
     assert response.url == f"/clients/{acme.pk}/"
 
 
-def test_a_time_in_the_future_is_refused_with_a_clear_message_and_nothing_saved(browser, acme):
-    response = log(browser, form_data(acme, occurred_at="2026-11-24T23:30"), **HTMX)
+def test_a_time_in_the_future_is_refused_with_a_clear_message_and_nothing_saved(signed_in, acme):
+    response = log(signed_in, form_data(acme, occurred_at="2026-11-24T23:30"), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert "That time is in the future: log an interaction once it has happened." in html
@@ -98,8 +100,8 @@ def test_a_time_in_the_future_is_refused_with_a_clear_message_and_nothing_saved(
     assert f'<option value="{acme.pk}" selected>Acme</option>' in html
 
 
-def test_without_javascript_errors_come_back_on_the_full_page(browser, acme):
-    response = log(browser, form_data(acme, occurred_at="2026-11-25T10:00"))
+def test_without_javascript_errors_come_back_on_the_full_page(signed_in, acme):
+    response = log(signed_in, form_data(acme, occurred_at="2026-11-25T10:00"))
     assert response.status_code == 422
     html = response.content.decode()
     assert "<h1>Log an interaction</h1>" in html
@@ -108,30 +110,30 @@ def test_without_javascript_errors_come_back_on_the_full_page(browser, acme):
     assert not Interaction.objects.exists()
 
 
-def test_another_freelancers_client_is_not_a_valid_choice(browser, outsider, acme):
+def test_another_freelancers_client_is_not_a_valid_choice(signed_in, outsider, acme):
     theirs = ClientFactory(owner=outsider, name="Theirs")
-    response = log(browser, form_data(theirs), **HTMX)
+    response = log(signed_in, form_data(theirs), **HTMX)
     assert "Select a valid choice" in response.content.decode()
     assert not Interaction.objects.exists()
 
 
-def test_only_a_message_from_the_client_can_need_a_reply(browser, acme):
-    response = log(browser, form_data(acme, direction="out"), **HTMX)
+def test_only_a_message_from_the_client_can_need_a_reply(signed_in, acme):
+    response = log(signed_in, form_data(acme, direction="out"), **HTMX)
     assert "Only a message from the client can need a reply." in response.content.decode()
     assert not Interaction.objects.exists()
 
 
-def test_missing_fields_are_named_beside_them(browser, acme):
-    response = log(browser, {"client": "", "occurred_at": ""}, **HTMX)
+def test_missing_fields_are_named_beside_them(signed_in, acme):
+    response = log(signed_in, {"client": "", "occurred_at": ""}, **HTMX)
     html = response.content.decode()
     assert '<p class="error" id="id_client_error">This field is required.</p>' in html
     assert '<p class="error" id="id_occurred_at_error">This field is required.</p>' in html
     assert not Interaction.objects.exists()
 
 
-def test_the_page_shows_the_form_with_now_in_my_zone(browser, acme):
+def test_the_page_shows_the_form_with_now_in_my_zone(signed_in, acme):
     with time_machine.travel(TUESDAY_NIGHT, tick=False):
-        response = browser.get(f"/interactions/new/?client={acme.pk}")
+        response = signed_in.get(f"/interactions/new/?client={acme.pk}")
     html = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Log an interaction</h1>" in html
@@ -144,9 +146,9 @@ def test_the_page_shows_the_form_with_now_in_my_zone(browser, acme):
     assert "Needs a reply</label>" in html
 
 
-def test_the_page_does_not_preselect_another_users_client(browser, outsider):
+def test_the_page_does_not_preselect_another_users_client(signed_in, outsider):
     theirs = ClientFactory(owner=outsider, name="Theirs")
-    html = browser.get(f"/interactions/new/?client={theirs.pk}").content.decode()
+    html = signed_in.get(f"/interactions/new/?client={theirs.pk}").content.decode()
     assert "Theirs" not in html
 
 
