@@ -9,10 +9,11 @@ days. All returned datetimes are aware UTC.
 """
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -105,7 +106,7 @@ class BusinessCalendar:
         self._periods_by_day: dict[date, tuple[Period, ...]] = {}
         # Answers to add_working_time/add_working_days: a calendar never changes (its inputs
         # are its identity), and the dashboard and every pass ask the same questions again.
-        self._sums: dict[tuple, datetime | None] = {}
+        self._sums: dict[tuple[str, datetime, object], datetime | None] = {}
 
     def is_working_day(self, day: date) -> bool:
         """Whether the local date has a window, isn't a holiday/day off, and exists locally."""
@@ -185,14 +186,16 @@ class BusinessCalendar:
         first, last = (t.astimezone(self.tz).date() for t in (start, end))
         return sum(self.is_working_day(first + n * _DAY) for n in range(1, (last - first).days + 1))
 
-    def _remember(self, key: tuple, compute) -> datetime | None:
+    def _remember(
+        self, key: tuple[str, datetime, Any], compute: Callable[[datetime, Any], datetime | None]
+    ) -> datetime | None:
         """compute(*key[1:]), remembered; forgotten wholesale past SUMS_KEPT answers."""
         try:
             return self._sums[key]
         except KeyError:
             if len(self._sums) >= SUMS_KEPT:
                 self._sums.clear()
-            self._sums[key] = result = compute(*key[1:])
+            self._sums[key] = result = compute(key[1], key[2])
             return result
 
     def _open(self, day: date) -> bool:
@@ -216,14 +219,14 @@ class BusinessCalendar:
 
     def _wall_to_utc(self, a: datetime, b: datetime) -> list[Period]:
         """UTC intervals during which the local wall clock reads a time in naive ``[a, b)``."""
-        offsets = {w.replace(tzinfo=self.tz, fold=f).utcoffset() for w in (a, b) for f in (0, 1)}
+        offsets = {_offset(w.replace(tzinfo=self.tz, fold=f)) for w in (a, b) for f in (0, 1)}
         a, b = a.replace(tzinfo=UTC), b.replace(tzinfo=UTC)
         lo, hi = a - max(offsets), b - min(offsets)
         if len(offsets) == 1:
             return [(lo, hi)]
         # One offset change at t: before it the clock reads t + before, after it t + after.
         t = self._transition(lo, hi)
-        before, after = lo.astimezone(self.tz).utcoffset(), hi.astimezone(self.tz).utcoffset()
+        before, after = _offset(lo.astimezone(self.tz)), _offset(hi.astimezone(self.tz))
         parts = [(a - before, min(b - before, t)), (max(a - after, t), b - after)]
         return [(s, e) for s, e in parts if s < e]
 
@@ -293,3 +296,10 @@ def shared_calendar(
         holiday_subdiv=holiday_subdiv,
         days_off=days_off,
     )
+
+
+def _offset(at: datetime) -> timedelta:
+    """The UTC offset of an aware datetime (a ZoneInfo always has one)."""
+    offset = at.utcoffset()
+    assert offset is not None, "an aware datetime"
+    return offset

@@ -78,12 +78,18 @@ def snapshot(user, now: datetime, compute, good_until, *, shape: str):
     return value
 
 
-def shape_of(*classes) -> str:
-    """A digest of the fields of these dataclasses and models, for snapshot(shape=…)."""
+def shape_of(*classes: type) -> str:
+    """A digest of where these dataclasses and models live and of their fields, for
+    snapshot(shape=…): a class that moves to another module, is renamed or gains a field
+    changes the key, so rows pickled by the code before are never read by the code after."""
     names = [
-        [f.name for f in dataclasses.fields(c)]
-        if dataclasses.is_dataclass(c)
-        else [f.attname for f in c._meta.concrete_fields]
+        (
+            c.__module__,
+            c.__qualname__,
+            [f.name for f in dataclasses.fields(c)]
+            if dataclasses.is_dataclass(c)
+            else [f.attname for f in c._meta.concrete_fields],  # type: ignore[attr-defined]
+        )
         for c in classes
     ]
     return hashlib.sha256(repr(names).encode()).hexdigest()[:12]

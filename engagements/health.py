@@ -18,13 +18,20 @@ A component with nothing to judge (no deliverable fell due, say) counts as 1.0 a
 Bands: green ≥ 75, amber 50–74, red < 50.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from clients.business_time import BusinessCalendar
 from engagements.models import ChangeRecord, Expectation, Flag, Interaction, Severity
+
+if TYPE_CHECKING:
+    from engagements.evaluation import Pass
+
+Dated = tuple[date, datetime | None]  # (due, completed_at or None)
 
 WINDOW = timedelta(days=28)
 WEIGHTS = {
@@ -57,9 +64,11 @@ class ClientFacts:
     """What happened with one client in the window (plus what is open now)."""
 
     reply_window_hours: int = 8
-    replies: list = field(default_factory=list)  # (asked_at, answered_at or None)
-    client_owed: list = field(default_factory=list)  # (due, completed_at or None)
-    mine_owed: list = field(default_factory=list)  # (due, completed_at or None)
+    replies: list[tuple[datetime, datetime | None]] = field(
+        default_factory=list
+    )  # (asked, answered)
+    client_owed: list[Dated] = field(default_factory=list)
+    mine_owed: list[Dated] = field(default_factory=list)
     inbound: int = 0
     inbound_out_of_hours: int = 0
     hostile: int = 0
@@ -84,7 +93,7 @@ class Component:
     def weight(self) -> int:
         return WEIGHTS[self.key]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "score": round(self.score, 3), "explanation": self.explanation}
 
 
@@ -98,7 +107,7 @@ class Health:
         return band(self.score)
 
 
-def on_time(items, cal: BusinessCalendar, now: datetime) -> tuple[int, int]:
+def on_time(items: Iterable[Dated], cal: BusinessCalendar, now: datetime) -> tuple[int, int]:
     """(on time, judged) for things due by the end of their due date."""
     judged = done = 0
     for due, completed_at in items:
@@ -200,7 +209,7 @@ def score(facts: ClientFacts, cal: BusinessCalendar, now: datetime) -> Health:
     return Health(round(100 * total), tuple(parts))
 
 
-def health_by_client(p, now: datetime) -> dict[int, Health]:
+def health_by_client(p: "Pass", now: datetime) -> dict[int, Health]:
     """Health of every client in an evaluation pass (engagements.evaluation.load_pass), in six
     queries whatever the number of clients."""
     since = now - WINDOW
@@ -208,7 +217,7 @@ def health_by_client(p, now: datetime) -> dict[int, Health]:
         cid: ClientFacts(reply_window_hours=c.reply_window_hours) for cid, c in p.clients.items()
     }
 
-    def for_client(client_id):
+    def for_client(client_id: int) -> ClientFacts | None:
         return facts.get(client_id)
 
     log = Interaction.objects.filter(owner_id=p.owner_id, occurred_at__gte=since)
@@ -258,11 +267,11 @@ def health_by_client(p, now: datetime) -> dict[int, Health]:
             due_changes=Count("pk", filter=Q(field="due")),
         )
     )
-    for row in changes:
-        if f := for_client(row["client_id"]):
-            f.agreements += row["n"]
-            f.unconfirmed += row["unconfirmed"]
-            f.due_date_changes += row["due_changes"]
+    for change in changes:
+        if f := for_client(change["client_id"]):
+            f.agreements += change["n"]
+            f.unconfirmed += change["unconfirmed"]
+            f.due_date_changes += change["due_changes"]
 
     breaches = (
         Flag.objects.filter(owner_id=p.owner_id, severity=Severity.BREACH)
@@ -270,9 +279,9 @@ def health_by_client(p, now: datetime) -> dict[int, Health]:
         .values("client_id")
         .annotate(n=Count("pk"))
     )
-    for row in breaches:
-        if f := for_client(row["client_id"]):
-            f.open_breaches = row["n"]
+    for breach in breaches:
+        if f := for_client(breach["client_id"]):
+            f.open_breaches = breach["n"]
 
     return {client_id: score(f, p.calendar, now) for client_id, f in facts.items()}
 

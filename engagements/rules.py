@@ -6,6 +6,7 @@ database, so every rule can be tested with plain values and a BusinessCalendar.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from clients.business_time import BusinessCalendar
 from engagements.models.flag import Rule, Severity
@@ -26,7 +27,7 @@ class Thresholds:
     walk_away_weeks: int = 3
 
     @classmethod
-    def of(cls, profile) -> "Thresholds":
+    def of(cls, profile: object) -> "Thresholds":
         return cls(**{name: getattr(profile, name) for name in cls.__dataclass_fields__})
 
 
@@ -39,7 +40,7 @@ class Finding:
     client_id: int
     severity: str
     summary: str
-    figures: dict = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
     since: datetime | None = None
     warn_at: datetime | None = None
     breach_at: datetime | None = None
@@ -174,7 +175,16 @@ def check_in_missed(
     )
 
 
-def _cadence(rule, summary, cal, t, now, client_id, since, cadence_days) -> Finding | None:
+def _cadence(
+    rule: Rule,
+    summary: str,
+    cal: BusinessCalendar,
+    t: Thresholds,
+    now: datetime,
+    client_id: int,
+    since: datetime,
+    cadence_days: int,
+) -> Finding | None:
     """Amber at `reply_warning_percent` of the cadence's working time, red at its end."""
     timer = working_days_timer(cal, since, cadence_days, t.reply_warning_percent)
     severity = timer.severity(now)

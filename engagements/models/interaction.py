@@ -10,6 +10,7 @@ would fail at commit rather than leave them pointing at nothing. docs/decisions/
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -48,7 +49,7 @@ class InteractionQuerySet(OwnedQuerySet):
             ClientActivity.refresh(clients)
         return deleted
 
-    def counts_by_client(self):
+    def counts_by_client(self) -> "models.QuerySet[Interaction, dict[str, Any]]":
         """Per client: messages in and out, and of the inbound ones those out of hours, hostile
         or tense (one aggregate query)."""
         inbound = Q(direction=Interaction.Direction.INBOUND)

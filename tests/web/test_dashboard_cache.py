@@ -5,6 +5,7 @@ Each test loads the dashboard first (so its rows are cached), changes something 
 does, and loads it again. Alice works Mon–Fri 09:00–17:00 in Berlin; Acme is in New York.
 """
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -201,3 +202,16 @@ def test_a_profile_row_change_replaces_the_token(profile):
 def section_now(html: str) -> str:
     start = html.index('id="now"')
     return html[start : html.index("</header>", start)]
+
+
+def row_class(module: str, fields=("pk", "name")):
+    cls = dataclasses.make_dataclass("ClientRow", fields)
+    cls.__module__ = module
+    return cls
+
+
+def test_rows_kept_by_code_that_has_since_moved_or_changed_are_never_read():
+    today = dashboard_cache.shape_of(row_class("web.selectors.dashboard"))
+    assert today == dashboard_cache.shape_of(row_class("web.selectors.dashboard"))
+    assert today != dashboard_cache.shape_of(row_class("engagements.selectors"))  # moved
+    assert today != dashboard_cache.shape_of(row_class("web.selectors.dashboard", ("pk",)))
