@@ -1,5 +1,7 @@
 """Typed readers for environment variables that fail loudly, naming the variable."""
 
+import base64
+import hashlib
 import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -139,3 +141,9 @@ def shortest_interval(schedule) -> int:
     ]
     gaps = [b - a for a, b in zip(runs, runs[1:], strict=False)] + [runs[0] + 7 * 1440 - runs[-1]]
     return min(gaps) * 60
+
+
+def development_key(secret_key: str) -> str:
+    """A Fernet key derived from SECRET_KEY, for development only (settings says so)."""
+    digest = hashlib.sha256(b"rapport-encryption:" + secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()

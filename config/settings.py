@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     database_from_url,
+    development_key,
     email_from_url,
     env_bool,
     env_cron,
@@ -40,6 +41,16 @@ if not DEBUG:
         )
 if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-never-used-when-debug-is-off"
+# Secrets at rest (clients/encryption.py): Fernet keys, newest first. In development a key is
+# derived from SECRET_KEY, which is fine for throw-away data and nothing else.
+ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
+if not ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DEBUG is off (production mode) and ENCRYPTION_KEYS is not set. Generate a key with "
+            "`python manage.py reencrypt_secrets --new-key`."
+        )
+    ENCRYPTION_KEYS = [development_key(SECRET_KEY)]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", f"http://localhost:{env_int('PORT', 8000)}").rstrip("/")
 

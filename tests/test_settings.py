@@ -7,6 +7,7 @@ The start-up checks run `django.setup()` in a fresh interpreter with a controlle
 import subprocess
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -79,12 +80,20 @@ def test_production_mode_names_the_one_setting_that_is_missing(tmp_path):
     assert "SECRET_KEY" not in message
 
 
+def test_production_mode_refuses_to_start_without_encryption_keys(tmp_path):
+    message = refused(
+        start(tmp_path, DEBUG="0", SECRET_KEY="s3cret-" * 8, ALLOWED_HOSTS="rapport.example.com")
+    )
+    assert "ENCRYPTION_KEYS is not set" in message
+
+
 def test_production_mode_starts_with_a_secret_key_and_allowed_hosts(tmp_path):
     result = start(
         tmp_path,
         DEBUG="0",
         SECRET_KEY="s3cret-" * 8,
         ALLOWED_HOSTS="rapport.example.com, www.rapport.example.com",
+        ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         DATABASE_URL="postgres://rapport:pw@db.example.com:5432/rapport",
         EMAIL_URL="smtp://mail.example.com:587/?tls=1",
     )
