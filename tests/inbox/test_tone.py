@@ -1,7 +1,10 @@
 """inbox.tone: tone suggestions, measured on labelled client messages (run with -s to see them).
 
-tone_corpus.csv was written before the rules and used to tune them; tone_holdout.csv was
-written after tuning and never used for it, so its figures are the honest ones.
+Three sets, each written before the rules it measures were changed:
+- tone_corpus.csv (120): written first, the rules were built and tuned on it (round 1);
+- tone_round2.csv (40): written after round 1 and held out then (accuracy 0.55, hostile
+  recall 0.20, tense recall 0.00), then tuned on in round 2;
+- tone_holdout.csv (40): written after round 2 and never tuned on: the honest figures.
 """
 
 from pathlib import Path
@@ -97,12 +100,22 @@ def test_the_report_command_prints_the_figures(capsys):
     assert "hostile: precision" in out and "confusion" in out
 
 
+def test_the_round_2_set_meets_the_floors():
+    evaluation = evaluate(load_labelled(HERE / "tone_round2.csv"))
+    print("\n" + format_report(evaluation, "tone_round2.csv (tuned on in round 2)"))
+    assert evaluation.precision("hostile", HIGH_CONFIDENCE) >= 0.9
+    assert evaluation.recall("hostile") >= 0.8
+    assert evaluation.recall("tense") >= 0.8
+
+
 def test_the_held_out_messages_are_never_wrongly_acted_on():
-    """Written after tuning and never tuned on: its recall is low (see the printed figures),
-    but what the app acts on, hostile at high confidence, must stay precise."""
+    """Written after tuning and never tuned on: recall is low (see the printed figures: a
+    phrase list does not generalise far), but what the app acts on, hostile at high
+    confidence, must stay precise."""
     evaluation = evaluate(load_labelled(HERE / "tone_holdout.csv"))
     print("\n" + format_report(evaluation, "tone_holdout.csv (held out)"))
     assert len(evaluation.rows) >= 40
     assert evaluation.predicted_count("hostile", HIGH_CONFIDENCE) >= 1
     assert evaluation.precision("hostile", HIGH_CONFIDENCE) >= 0.85
     assert evaluation.precision("hostile") >= 0.85
+    assert evaluation.precision("tense") >= 0.5
