@@ -68,7 +68,10 @@ MAX_FUTURE_SKEW = timedelta(days=1)
 #: Hash keys (no Message-ID) read this much of the normalised body text.
 KEY_BODY_CHARS = 1000
 #: Only this much of a body goes through the reply parser (new text is at the top anyway).
-REPLY_PARSE_LIMIT = 100_000
+REPLY_PARSE_LIMIT = 32_000
+#: Longer lines are wrapped (at spaces) before the reply parser: its header patterns take
+#: time growing with the square of a line's length or worse on hostile input ("On On On…").
+REPLY_LINE_LIMIT = 300
 #: Forwarded messages inside forwarded messages are unwrapped this deep, no deeper.
 MAX_NESTING = 3
 #: Reply-header languages the reply parser looks for ("On … wrote:", "Am … schrieb …:", …).
@@ -746,17 +749,15 @@ def new_text_of(text: str) -> str:
     "> " lines, "-- " signatures, "Sent from my …" lines and a closing sign-off with a few
     short lines after it ("Best regards,\\nJane Doe\\nDesigner") are removed here. The
     library's own signature rules are not used: they cut at any line starting "Thanks," and
-    would drop a question that follows one.
+    would drop a question that follows one. Only the first REPLY_PARSE_LIMIT characters are
+    read, and lines longer than REPLY_LINE_LIMIT come back wrapped at spaces (the library's
+    patterns are slow on long lines).
     """
     if not text.strip():
         return ""
-    replies = (
-        _ReplyParser(
-            text=text[:REPLY_PARSE_LIMIT], languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True
-        )
-        .read()
-        .replies
-    )
+    bounded = "\n".join(_wrap(line) for line in text[:REPLY_PARSE_LIMIT].split("\n"))
+    parser = _ReplyParser(text=bounded, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True)
+    replies = parser.read().replies
     if not replies or replies[0].headers:
         return ""  # the text starts with quoted history: nothing new
     content = replies[0].content
@@ -765,6 +766,19 @@ def new_text_of(text: str) -> str:
         content = content[: forward.start()]
     lines = [line for line in content.split("\n") if not line.startswith(">")]
     return _tidy("\n".join(_cut_signature(lines)))
+
+
+def _wrap(line: str) -> str:
+    """Break a line longer than REPLY_LINE_LIMIT at spaces (or hard, if it has none)."""
+    if len(line) <= REPLY_LINE_LIMIT:
+        return line
+    pieces: list[str] = []
+    while len(line) > REPLY_LINE_LIMIT:
+        cut = line.rfind(" ", 0, REPLY_LINE_LIMIT)
+        cut = cut if cut > REPLY_LINE_LIMIT // 2 else REPLY_LINE_LIMIT
+        pieces.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    return "\n".join([*pieces, line])
 
 
 def _cut_signature(lines: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 import base64
 import quopri
+import time
 from datetime import UTC, datetime
 from email.header import Header
 from pathlib import Path
@@ -158,3 +159,14 @@ def test_a_summary_never_exceeds_its_bound(subject, text, limit):
     summary = summarise(subject, text, limit)
     assert len(summary) <= limit
     assert "\n" not in summary and "  " not in summary
+
+
+@pytest.mark.parametrize("line", ["On ", "Il ", "Op ", "> On "])
+def test_a_body_built_to_stall_the_reply_parser_is_read_in_seconds(line):
+    """The reply-header patterns backtrack badly on long lines of "On On On …" (minutes
+    for 40 kB unbounded); lines are wrapped and the parsed prefix bounded."""
+    raw = b"From: a@example.com\r\nSubject: x\r\n\r\n" + line.encode() * (40_000 // len(line))
+    started = time.monotonic()
+    parsed = parse_message(raw, now=NOW)
+    assert time.monotonic() - started < 10
+    assert parsed.text.startswith(line.strip())
