@@ -53,11 +53,15 @@ __all__ = [
     "ForwardedMessage",
     "MessageError",
     "ParsedMessage",
+    "decode_bytes",
+    "decode_header_value",
     "html_to_text",
     "is_acknowledgement",
     "message_key",
     "new_text_of",
+    "normalise_message_id",
     "parse_message",
+    "parse_printed_date",
     "summarise",
     "unwrap_forwarded",
 ]
@@ -272,7 +276,7 @@ def _parse(
         body, text, subject, _header_date(headers.get("Date"), keep_zone=True), now, depth
     )
     key = message_id or message_key(from_list, to, cc, headers.get("Date") or "", subject, text)
-    automated = automated_reason(headers, msg)
+    automated = _automated_reason(headers, msg)
     return ParsedMessage(
         key=key,
         message_id=message_id,
@@ -851,7 +855,7 @@ def is_acknowledgement(new_text: str) -> bool:
 _NO_REPLY_SENDER = re.compile(r"(?i)\b(mailer-daemon|postmaster)\b")
 
 
-def automated_reason(headers: _Headers, msg: Message) -> str | None:
+def _automated_reason(headers: _Headers, msg: Message) -> str | None:
     """Why this message was sent by a machine rather than a person, or None."""
     if msg.get_content_type() == "multipart/report" or any(
         p.get_content_type() == "message/delivery-status" for p in _walk_parts(msg)

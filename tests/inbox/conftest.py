@@ -184,6 +184,7 @@ class Dovecot:
     log: Path
     passwd: Path
     accounts: list[Account]
+    unicode_account: Account
     host: str = "127.0.0.1"
     _pool: Iterator[Account] = field(init=False)
 
@@ -358,6 +359,7 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
             log=logs / "dovecot.log",
             passwd=passwd,
             accounts=accounts[:ACCOUNTS],
+            unicode_account=UNICODE_ACCOUNT,
         )
     finally:
         if process is not None:

@@ -18,7 +18,6 @@ from inbox.imap import (
     find_sent_folder,
 )
 from inbox.message import parse_message
-from tests.inbox.conftest import UNICODE_ACCOUNT
 
 NOW = datetime(2025, 3, 20, tzinfo=UTC)
 
@@ -85,7 +84,8 @@ def test_a_wrong_password_is_an_auth_error_in_the_servers_words_without_the_pass
 
 
 def test_a_non_ascii_password_logs_in(dovecot):
-    account = UNICODE_ACCOUNT
+    account = dovecot.unicode_account
+    assert not account.password.isascii()
     with open_mailbox(dovecot, account) as mailbox:
         assert mailbox.folder_status("INBOX").exists == 0
 
