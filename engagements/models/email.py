@@ -7,6 +7,7 @@ reminder's its follow-up. Composing twice, or on two workers at once, writes one
 `next_attempt_at` is the stored deadline ("what is due now" is one indexed query).
 """
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,13 @@ from clients.ownership import Owned, OwnedQuerySet
 # A row left in "sending" longer than this was claimed by a worker that died: it is sent again.
 # Far longer than one send run (engagements.sender.RUN_BUDGET) plus an SMTP timeout.
 LEASE = timedelta(minutes=10)
+LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+def one_line(value: str) -> str:
+    """A header value with every line break (and the spaces around it) made one space: CR or LF
+    in a header would let it add headers of its own, and Django refuses to send it."""
+    return LINE_BREAKS.sub(" ", value).strip()
 
 
 class OutboundEmailQuerySet(OwnedQuerySet):
@@ -120,12 +128,14 @@ class OutboundEmail(Owned):
         return f"<rapport.{self.kind}.{self.pk}@{domain or 'localhost'}>"
 
     def message(self, connection=None) -> EmailMultiAlternatives:
+        """The email to send; every header value on one line, whatever the row holds."""
+        headers = {one_line(k): one_line(str(v)) for k, v in self.headers.items()}
         message = EmailMultiAlternatives(
-            subject=self.subject,
+            subject=one_line(self.subject),
             body=self.text_body,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[self.to],
-            headers={**self.headers, "Message-ID": self.message_id},
+            to=[one_line(self.to)],
+            headers={**headers, "Message-ID": self.message_id},
             connection=connection,
         )
         if self.html_body:
