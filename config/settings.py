@@ -154,8 +154,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>"
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/,
 # which needs no server (one machine only, for development).
 REDIS_URL = env_str("REDIS_URL")
+# A Redis that is down or hung costs a request at most about two seconds, never a hang: every
+# connection to it (broker and cache) gives up after a second, and a publish is tried once
+# (docs/decisions/0020-a-write-never-waits-for-the-broker.md).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_TIMEOUTS)
+    CELERY_TASK_PUBLISH_RETRY = False
 else:
     _queue_dir = VAR_DIR / "celery-queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +181,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "rapport",
+            "OPTIONS": dict(REDIS_TIMEOUTS),
         }
     }
 else:
