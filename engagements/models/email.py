@@ -186,3 +186,17 @@ class FollowUp(Owned):
     @property
     def waited_for_working_hours(self) -> bool:
         return self.send_at != self.remind_at
+
+
+class UsedLink(models.Model):
+    """An action link from an email that has been used: it works once (engagements.links). The
+    token is kept as a digest only, with what it did, to tell someone who uses it again."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    purpose = models.CharField(max_length=20)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField()
+    outcome = models.CharField(max_length=500, blank=True, help_text="What it did, in words.")
+
+    def __str__(self):
+        return f"{self.purpose} link used at {self.used_at:%Y-%m-%d %H:%M}"
