@@ -4,7 +4,9 @@ The README's table lists every variable. With none set, Rapport runs on embedded
 SQLite and a filesystem Celery broker under var/, email printed to the console.
 """
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -68,6 +70,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clients",
     "engagements",
     "web",
@@ -80,11 +86,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "web.middleware.SecondFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "web.middleware.FreelancerTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +137,23 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Signing in (docs/decisions/0024-signing-in.md). django-axes: a user name, or an address, with
+# AXES_FAILURE_LIMIT failed sign-ins in a row is refused for AXES_COOLOFF_TIME, before any
+# password is hashed; admins unlock under Admin → Axes. Two-factor sign-in (TOTP and recovery
+# codes, django-otp) is optional, and required of staff with REQUIRE_STAFF_TWO_FACTOR=1.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "web.middleware.client_ip"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Rapport"
+REQUIRE_STAFF_TWO_FACTOR = env_bool("REQUIRE_STAFF_TWO_FACTOR", False)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -154,8 +180,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>"
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/,
 # which needs no server (one machine only, for development).
 REDIS_URL = env_str("REDIS_URL")
+# A Redis that is down or hung costs a request at most about two seconds, never a hang: every
+# connection to it (broker and cache) gives up after a second, and a publish is tried once
+# (docs/decisions/0020-a-write-never-waits-for-the-broker.md).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = dict(REDIS_TIMEOUTS)
+    CELERY_TASK_PUBLISH_RETRY = False
 else:
     _queue_dir = VAR_DIR / "celery-queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +207,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "rapport",
+            "OPTIONS": dict(REDIS_TIMEOUTS),
         }
     }
 else:

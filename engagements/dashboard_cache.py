@@ -18,6 +18,7 @@ back are the one change without a write: a snapshot is only good until the first
 import dataclasses
 import hashlib
 import logging
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -40,12 +41,45 @@ def changed(owner_id: int) -> None:
 
 
 def _new_version(owner_id: int) -> None:
+    _missed.add(owner_id)
+    _mark_missed()
+
+
+def _mark_missed() -> bool:
+    """Replace the version of every owner whose change this process has not marked yet; False
+    while the cache is down."""
+    if _cache_down():
+        return False
+    owners = set(_missed)
+    if not owners:
+        return True
     try:
-        cache.set(_version_key(owner_id), uuid.uuid4().hex, timeout=None)
+        cache.set_many({_version_key(o): uuid.uuid4().hex for o in owners}, timeout=None)
     except Exception:
-        # The cache is down: reads fail too and compute afresh; should it come back with an old
-        # snapshot, that one is at most KEPT old.
-        log.warning("Could not mark the dashboard of user %s as changed", owner_id, exc_info=True)
+        # Reads fail too and compute afresh; another process may serve an old snapshot until
+        # it marks the change itself or the snapshot expires (KEPT).
+        _trip()
+        log.warning("Could not mark the dashboard of users %s as changed", owners, exc_info=True)
+        return False
+    _missed.difference_update(owners)
+    return True
+
+
+# A cache that is down or hung costs one timeout (config.settings.REDIS_TIMEOUTS), not one per
+# call: after a failure this process leaves it alone for OUTAGE_PAUSE, noting whose rows changed
+# meanwhile, and marks those before anything else once it reaches the cache again.
+OUTAGE_PAUSE = 10.0  # seconds
+_down_until = 0.0
+_missed: set[int] = set()
+
+
+def _cache_down() -> bool:
+    return time.monotonic() < _down_until
+
+
+def _trip() -> None:
+    global _down_until
+    _down_until = time.monotonic() + OUTAGE_PAUSE
 
 
 def snapshot(user, now: datetime, compute, good_until, *, shape: str):
@@ -56,6 +90,8 @@ def snapshot(user, now: datetime, compute, good_until, *, shape: str):
     # development database, a shared cache) can never be served this one's rows.
     data_key = f"dashboard:{shape}:{user.pk}:{user.date_joined.timestamp()}"
     version_key = _version_key(user.pk)
+    if not _mark_missed():
+        return compute()
     try:
         found = cache.get_many([version_key, data_key])
         version = found.get(version_key)
@@ -63,6 +99,7 @@ def snapshot(user, now: datetime, compute, good_until, *, shape: str):
             cache.add(version_key, uuid.uuid4().hex, timeout=None)
             version = cache.get(version_key)
     except Exception:
+        _trip()
         log.warning("Dashboard cache unavailable for user %s", user.pk, exc_info=True)
         return compute()
     entry = found.get(data_key)
@@ -74,6 +111,7 @@ def snapshot(user, now: datetime, compute, good_until, *, shape: str):
     try:
         cache.set(data_key, (version, good_until(value), value), timeout=KEPT.total_seconds())
     except Exception:
+        _trip()
         log.warning("Could not keep the dashboard rows of user %s", user.pk, exc_info=True)
     return value
 

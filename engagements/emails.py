@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
 from clients.formats import day_date, plural
+from clients.isolation import at_once_or_each
 from clients.models import Client, FreelancerProfile
 from engagements import links, sender, snapshots
 from engagements.health import band, iso_monday, snapshot_moment
@@ -107,8 +108,9 @@ def weekly_moment(cal: BusinessCalendar, week: date) -> datetime | None:
 # Who is due ---------------------------------------------------------------------------------
 
 
-def freelancers(kind: str) -> list[Freelancer]:
-    """Everyone who wants `kind` of email, has an address and is not paused (three queries)."""
+def freelancers(kind: str, owner_ids: list[int] | None = None) -> list[Freelancer]:
+    """Everyone (or those of `owner_ids`) who wants `kind` of email, has an address and is not
+    paused (three queries)."""
     paused = EmailStatus.objects.filter(paused_at__isnull=False).values("owner_id")
     profiles = (
         FreelancerProfile.objects.filter(**{PREFERENCE[kind]: True}, user__is_active=True)
@@ -118,6 +120,8 @@ def freelancers(kind: str) -> list[Freelancer]:
         .prefetch_related("working_windows", "days_off")
         .order_by("user_id")
     )
+    if owner_ids is not None:
+        profiles = profiles.filter(user_id__in=owner_ids)
     found = []
     for profile in profiles:
         try:
@@ -190,13 +194,14 @@ def flag_item(flag: Flag, owed: bool = False) -> dict:
     }
 
 
-def queue_digests(now: datetime) -> Counter:
-    """Write today's digest for every freelancer whose first working window of the day has
-    begun (and whose working day has not ended). Returns counts of rows written by status."""
+def queue_digests(now: datetime, owner_ids: list[int] | None = None) -> Counter:
+    """Write today's digest for every freelancer (or those of `owner_ids`) whose first working
+    window of the day has begun (and whose working day has not ended). Returns counts of rows
+    written by status."""
     day_keys = [d.isoformat() for d in nearby_days(now)]
     taken = taken_keys(Kind.DIGEST, day_keys)
     due = []
-    for f in freelancers(Kind.DIGEST):
+    for f in freelancers(Kind.DIGEST, owner_ids):
         day = now.astimezone(f.calendar.tz).date()
         if (f.user_id, day.isoformat()) in taken:
             continue
@@ -321,13 +326,13 @@ def _new(flag: Flag, cutoff: datetime | None, now: datetime) -> bool:
     return became <= now and (cutoff is None or became > cutoff)
 
 
-def queue_weekly_reviews(now: datetime) -> Counter:
-    """Write this week's review email for every freelancer whose week's first working window has
-    begun (until the end of that working day)."""
+def queue_weekly_reviews(now: datetime, owner_ids: list[int] | None = None) -> Counter:
+    """Write this week's review email for every freelancer (or those of `owner_ids`) whose
+    week's first working window has begun (until the end of that working day)."""
     weeks = {iso_monday(d) for d in nearby_days(now)}
     taken = taken_keys(Kind.WEEKLY, [week_label(w) for w in weeks])
     due = []
-    for f in freelancers(Kind.WEEKLY):
+    for f in freelancers(Kind.WEEKLY, owner_ids):
         week = iso_monday(now.astimezone(f.calendar.tz).date())
         if (f.user_id, week_label(week)) in taken:
             continue
@@ -443,12 +448,15 @@ def reminder_moment(cal: BusinessCalendar, remind_at: datetime) -> datetime:
 @transaction.atomic
 def schedule_follow_up(*, client: Client, note: str, remind_at: datetime, now=None) -> FollowUp:
     """Write a follow-up and its email (queued for its moment). ValidationError for a moment in
-    the past, an empty note, or an account without an email address; nothing is saved then."""
+    the past, an empty note or one of several lines, or an account without an email address;
+    nothing is saved then."""
     now = now or timezone.now()
     note = (note or "").strip()
     errors = {}
     if not note:
         errors["note"] = "Say what to follow up on."
+    elif "\r" in note or "\n" in note:
+        errors["note"] = "Keep the note to one line: it becomes the email's subject."
     if remind_at is None:
         errors["remind_at"] = "Say when to remind you."
     elif remind_at <= now:
@@ -516,21 +524,29 @@ class Run:
     digests: Counter
     weekly: Counter
     sending: "sender.SendOutcome"
+    failed: list[int]  # freelancers whose digest or weekly email could not be composed
 
     def __str__(self):
         def composed(c: Counter) -> str:
             return f"{c[Status.QUEUED]} queued, {c[Status.SKIPPED]} with nothing to say"
 
+        failed = f" Failed to compose for {len(self.failed)} freelancer(s)." if self.failed else ""
         return (
             f"Daily digests: {composed(self.digests)}. "
             f"Weekly reviews: {composed(self.weekly)}. "
-            f"Sending: {self.sending}."
+            f"Sending: {self.sending}.{failed}"
         )
 
 
 def send_due_emails(now=None) -> Run:
-    """Compose whatever has fallen due, then send every due row once."""
+    """Compose whatever has fallen due, then send every due row once. A freelancer whose email
+    cannot be composed is logged and left out; everyone else's is composed and sent."""
     now = now or timezone.now()
-    digests = queue_digests(now)
-    weekly = queue_weekly_reviews(now)
-    return Run(digests, weekly, sender.send_due(now))
+    digests = at_once_or_each("daily digests", lambda ids: queue_digests(now, ids))
+    weekly = at_once_or_each("weekly review emails", lambda ids: queue_weekly_reviews(now, ids))
+    return Run(
+        sum(digests.results, Counter()),
+        sum(weekly.results, Counter()),
+        sender.send_due(now),
+        sorted(set(digests.failed + weekly.failed)),
+    )

@@ -3,16 +3,27 @@ unsubscribe from one kind of email.
 
 Each purpose has its own salt, so a token made for one can never be used for another, and its own
 lifetime. The token carries ids only (never a secret), signed with SECRET_KEY by Django's
-TimestampSigner; `read()` refuses a token that was altered, cut short, made for another purpose
-or is older than its lifetime.
+TimestampSigner; `read()` refuses a token that was altered, cut short, made for another purpose,
+is older than its lifetime, or claims to be made in the future (beyond CLOCK_SKEW).
+
+An action link (snooze) works once: `use_once` records its first use (a digest of the token,
+never the token) with what it did, in the transaction that acts, and a link used again gets
+that record instead of acting. Unsubscribing may be repeated (it changes nothing the second time
+and mail providers retry it); the review link only opens a page.
 """
 
-from datetime import timedelta
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
+
+from engagements.models import UsedLink
 
 SNOOZE, REVIEW, UNSUBSCRIBE = "snooze", "review", "unsubscribe"
 LIFETIME = {
@@ -20,6 +31,7 @@ LIFETIME = {
     REVIEW: timedelta(days=14),
     UNSUBSCRIBE: timedelta(days=90),  # unsubscribe links must keep working for a long time
 }
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of ours another server's clock may run
 URL_NAMES = {
     SNOOZE: "email-link-snooze",
     REVIEW: "email-link-review",
@@ -57,7 +69,36 @@ def read(purpose: str, token: str | None) -> dict:
         raise BadLink(expired=False) from None
     if not isinstance(payload, dict):
         raise BadLink(expired=False)
+    signed_at = signing.b62_decode(token.rsplit(":", 2)[1])  # authentic: the signature held
+    if signed_at > time.time() + CLOCK_SKEW.total_seconds():
+        raise BadLink(expired=False)
     return payload
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def first_use(token: str) -> UsedLink | None:
+    """The record of the link's first use, or None if it has not been used."""
+    return UsedLink.objects.filter(digest=_digest(token)).first()
+
+
+def use_once(
+    purpose: str, token: str, owner_id: int, act: Callable[[], str], now: datetime
+) -> tuple[bool, UsedLink]:
+    """Run `act` (which returns what it did, in words) on the first use of `token` and record
+    it: (True, the record). Any later use, or one racing it, runs nothing: (False, the record
+    of the first)."""
+    with transaction.atomic():
+        used, first = UsedLink.objects.get_or_create(
+            digest=_digest(token),
+            defaults={"purpose": purpose, "owner_id": owner_id, "used_at": now},
+        )
+        if first:
+            used.outcome = act()[:500]
+            used.save(update_fields=["outcome"])
+    return first, used
 
 
 def absolute(path: str) -> str:

@@ -1,16 +1,18 @@
-"""Send the outbox: claim due rows with a conditional UPDATE, send each, mark it sent.
+"""Send the outbox: claim a due row with a conditional UPDATE, send it, mark it sent; repeat.
 
-A claim moves a batch of rows from "queued" (and due) to "sending" in one UPDATE whose WHERE
-repeats the condition it selected them on, stamping them with this run's token and the time;
-the rows carrying the token are this run's and nobody else's (on PostgreSQL a concurrent claim
-re-checks the condition on the row it waited for, finds it no longer claimable, and skips it).
-A row left in "sending" longer than LEASE was claimed by a worker that died: the next run
-claims it again. Sending is therefore at least once: a worker killed after the SMTP server
-accepted a message and before it was marked sent resends it after the lease, with the same
-Message-ID. Everything else is exactly once.
+A claim moves one row from "queued" (and due) to "sending" in an UPDATE whose WHERE repeats the
+condition it selected it on, stamping it with a fresh token and the time; the row carrying the
+token is this run's and nobody else's (on PostgreSQL a concurrent claim re-checks the condition
+on the row it waited for, finds it no longer claimable, and looks for the next). A row left in
+"sending" longer than LEASE was claimed by a worker that died: the next run claims it again.
+Claiming one row at a time (two queries per email) means a worker killed mid-run delays one
+email by the lease, never the rest of a batch. Sending is at least once: a worker killed after
+the SMTP server accepted a message and before it was marked sent resends it after the lease,
+with the same Message-ID. Everything else is exactly once.
 
-A failed send pushes the row's deadline forward with exponential backoff before the run moves
-on (or re-raises, for an error that is not about sending). A freelancer's email is paused after
+A failed send pushes the row's deadline forward with exponential backoff, and the run moves on:
+a row that cannot even become a message (or be read) fails alone, and only an interruption
+(KeyboardInterrupt, SystemExit) ends the run. A freelancer's email is paused after
 MAX_FAILURES failed sends in a row; `email_paused(user)` says so and `resume_email(user)` undoes
 it.
 """
@@ -27,18 +29,20 @@ from django.core.mail import get_connection
 from django.db.models import F
 from django.utils import timezone
 
+from clients.isolation import log_failure
 from engagements import dashboard_cache
 from engagements.models import EmailStatus, OutboundEmail
 
 log = logging.getLogger(__name__)
 
 Status = OutboundEmail.Status
-BATCH = 20
 RUN_BUDGET = timedelta(minutes=3)  # a run stops claiming after this: well inside LEASE
 MAX_FAILURES = 10  # consecutive failed sends for one freelancer, then their email pauses
 MAX_ATTEMPTS = 10  # a row that failed this often is given up on
 FIRST_RETRY, LAST_RETRY = timedelta(minutes=5), timedelta(hours=6)
 # Errors about one message or the mail server: recorded, and the run goes on with the next row.
+# Anything else (a row that cannot become a message) fails that row too, without closing the
+# connection.
 SEND_ERRORS = (smtplib.SMTPException, OSError, ValueError)
 
 
@@ -115,38 +119,39 @@ def expire(now: datetime) -> int:
     )
 
 
-def claim(now: datetime, limit: int = BATCH) -> tuple[uuid.UUID, list[OutboundEmail]]:
-    """Claim up to `limit` due rows of freelancers whose email is not paused: (token, rows)."""
-    token = uuid.uuid4()
+def claim(now: datetime) -> uuid.UUID | None:
+    """Claim the next due row (the longest overdue, of a freelancer whose email is not paused):
+    its claim token, or None when nothing is due. One row at a time, so a sender that dies holds
+    one email for the lease, not a batch."""
     paused = EmailStatus.objects.filter(paused_at__isnull=False).values("owner_id")
     candidates = (
         OutboundEmail.objects.claimable(now)
         .exclude(owner_id__in=paused)
         .order_by("next_attempt_at", "pk")
-        .values("pk")[:limit]
+        .values_list("pk", flat=True)
     )
-    claimed = (
-        OutboundEmail.objects.claimable(now)
-        .filter(pk__in=candidates)
-        .update(
-            status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
-        )
-    )
-    if not claimed:
-        return token, []
-    rows = OutboundEmail.objects.filter(claim_token=token, status=Status.SENDING)
-    return token, list(rows.order_by("next_attempt_at", "pk"))
+    token = uuid.uuid4()
+    while (pk := candidates.first()) is not None:
+        # Conditional on the row still being claimable: of two senders, one gets it, and the
+        # other looks for the next.
+        if (
+            OutboundEmail.objects.claimable(now)
+            .filter(pk=pk)
+            .update(
+                status=Status.SENDING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+            )
+        ):
+            return token
+    return None
 
 
-def release(token: uuid.UUID) -> int:
-    """Give back rows still claimed by `token` (not tried: the run stopped first)."""
-    return OutboundEmail.objects.filter(claim_token=token, status=Status.SENDING).update(
-        status=Status.QUEUED, claim_token=None, claimed_at=None, attempts=F("attempts") - 1
-    )
-
-
-def send_due(now: datetime | None = None, *, batch: int = BATCH, connection=None) -> SendOutcome:
-    """Expire stale rows, then claim and send due ones until none is left or RUN_BUDGET is spent.
+def send_due(now: datetime | None = None, *, connection=None) -> SendOutcome:
+    """Expire stale rows, then claim and send due ones, one at a time, until none is left or
+    RUN_BUDGET is spent. A row that fails (to send, or even to be read) is recorded and the run
+    goes on with the next.
 
     `now` fixes the clock (tests, and one consistent moment for a run); by default each step
     reads the time afresh.
@@ -158,44 +163,52 @@ def send_due(now: datetime | None = None, *, batch: int = BATCH, connection=None
     outcome = SendOutcome(expired=expire(clock()))
     connection = connection or get_connection()
     started = time.monotonic()
-
-    def in_budget() -> bool:
-        return time.monotonic() - started < RUN_BUDGET.total_seconds()
-
     try:
-        while in_budget():
-            token, rows = claim(clock(), batch)
-            if not rows:
+        while time.monotonic() - started < RUN_BUDGET.total_seconds():
+            token = claim(clock())
+            if token is None:
                 break
             try:
-                _send_batch(rows, token, connection, outcome, clock, in_budget)
-            finally:
-                release(token)
+                row = OutboundEmail.objects.get(claim_token=token)
+            except Exception as error:  # a value Python cannot load, written around validation
+                _unreadable(token, error, outcome)
+                continue
+            _send(row, token, connection, outcome, clock)
     finally:
         with suppress(Exception):
             connection.close()
     return outcome
 
 
-def _send_batch(rows, token, connection, outcome: SendOutcome, clock, in_budget) -> None:
-    paused = set()
-    for row in rows:
-        if row.owner_id in paused or not in_budget():
-            continue  # released, untried, by the caller
-        try:
-            connection.open()  # a no-op while the connection is open
-            if connection.send_messages([row.message(connection)]) != 1:
-                raise smtplib.SMTPException("the email backend did not send the message")
-        except SEND_ERRORS as e:
+def _send(row: OutboundEmail, token: uuid.UUID, connection, outcome: SendOutcome, clock) -> None:
+    try:
+        connection.open()  # a no-op while the connection is open
+        if connection.send_messages([row.message(connection)]) != 1:
+            raise smtplib.SMTPException("the email backend did not send the message")
+    except Exception as e:  # about this message or the mail server: the run goes on
+        if isinstance(e, SEND_ERRORS):
             with suppress(Exception):
                 connection.close()  # the next row opens a fresh one
-            if _failed(row, token, e, clock(), outcome):
-                paused.add(row.owner_id)
-            continue
-        except BaseException as e:
-            _failed(row, token, e, clock(), outcome)  # the deadline moves on before re-raising
-            raise
+        _failed(row, token, e, clock(), outcome)
+    except BaseException as e:
+        _failed(row, token, e, clock(), outcome)  # the deadline moves on before re-raising
+        raise
+    else:
         _sent(row, token, clock(), outcome)
+
+
+def _unreadable(token: uuid.UUID, error: Exception, outcome: SendOutcome) -> None:
+    """Give up on a claimed row that cannot even be loaded; the others are sent."""
+    rows = OutboundEmail.objects.filter(claim_token=token, status=Status.SENDING)
+    pk, owner_id = rows.values_list("pk", "owner_id").get()
+    rows.update(
+        status=Status.FAILED,
+        claim_token=None,
+        last_error=f"{type(error).__name__}: the row could not be read",
+    )
+    log_failure("send emails", f"email {pk} of freelancer", owner_id, error)
+    outcome.failed += 1
+    outcome.gave_up += 1
 
 
 def _sent(row: OutboundEmail, token: uuid.UUID, now: datetime, outcome: SendOutcome) -> None:

@@ -1,15 +1,35 @@
 """Workflows with side effects: logging an interaction, then evaluating that client's flags."""
 
+import logging
+
 from django.db import transaction
 
 from engagements.evaluation import evaluate
 from engagements.models import Interaction
 from engagements.tasks import evaluate_user
 
+log = logging.getLogger(__name__)
 
-def evaluate_soon(owner_id: int, client_id: int) -> None:
-    """Re-evaluate one client's flags once the current transaction commits."""
-    transaction.on_commit(lambda: evaluate_user.delay(owner_id, [client_id]))
+
+def evaluate_soon(owner_id: int, client_id: int | None = None) -> None:
+    """Re-evaluate one client's flags (or all the freelancer's) once the current transaction
+    commits: queued for the worker if the broker takes it. The write has committed by then and
+    must not fail for the broker's sake: a broker that is down or hung (it has short timeouts,
+    see config/settings.py) leaves the work to the next beat pass, which evaluates everyone."""
+    client_ids = None if client_id is None else [client_id]
+    transaction.on_commit(lambda: _queue_evaluation(owner_id, client_ids))
+
+
+def _queue_evaluation(owner_id: int, client_ids: list[int] | None) -> None:
+    try:
+        evaluate_user.apply_async((owner_id, client_ids))
+    except Exception as e:
+        log.warning(
+            "Could not queue the evaluation of user %s (%s: %s); the next beat pass does it",
+            owner_id,
+            type(e).__name__,
+            e,
+        )
 
 
 def log_interaction(*, client, evaluate_now: bool = False, **fields) -> Interaction:

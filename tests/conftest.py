@@ -102,9 +102,14 @@ def celery_eager():
 
 
 @pytest.fixture(autouse=True)
-def own_cache(settings):
-    """Each test starts with an empty in-process cache (the dashboard keeps its rows there)."""
+def own_cache(settings, monkeypatch):
+    """Each test starts with an empty in-process cache (the dashboard keeps its rows there), in
+    a process that has never seen the cache fail."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
+    from engagements import dashboard_cache
+
     cache.clear()
+    monkeypatch.setattr(dashboard_cache, "_down_until", 0.0)
+    monkeypatch.setattr(dashboard_cache, "_missed", set())

@@ -97,8 +97,10 @@ def test_changing_the_password_works_and_keeps_the_user_signed_in(client, user):
     assert client.get("/").status_code == 200
 
     client.post("/accounts/logout/")
-    assert not client.login(username="alice", password="alice-password")
-    assert client.login(username="alice", password=NEW_PASSWORD)
+    old = client.post(LOGIN, {"username": "alice", "password": "alice-password"})
+    assert old.status_code == 200
+    new = client.post(LOGIN, {"username": "alice", "password": NEW_PASSWORD})
+    assert (new.status_code, new.url) == (302, "/")
 
 
 def test_changing_the_password_needs_the_old_one(client, user):

@@ -4,6 +4,7 @@ Mounted at the site's root by config/urls.py."""
 from django.urls import include, path
 
 from web.views import (
+    accounts,
     clients,
     dashboard,
     email_links,
@@ -42,6 +43,11 @@ settings_pages = [
     path("days-off/", profile.days_off, name="settings-days-off"),
     path("days-off/<int:pk>/delete/", profile.day_off_delete, name="settings-day-off-delete"),
     path("thresholds/", profile.thresholds, name="settings-thresholds"),
+    path("two-factor/", accounts.two_factor, name="settings-two-factor"),
+    path("two-factor/start/", accounts.two_factor_start, name="settings-two-factor-start"),
+    path("two-factor/confirm/", accounts.two_factor_confirm, name="settings-two-factor-confirm"),
+    path("two-factor/codes/", accounts.two_factor_recovery_codes, name="settings-two-factor-codes"),
+    path("two-factor/disable/", accounts.two_factor_disable, name="settings-two-factor-disable"),
 ]
 
 review_pages = [

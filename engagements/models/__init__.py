@@ -1,7 +1,7 @@
 """Engagements, expectations, the append-only change record, the communication log and flags."""
 
 from engagements.models.change_record import ChangeRecord
-from engagements.models.email import EmailStatus, FollowUp, OutboundEmail
+from engagements.models.email import EmailStatus, FollowUp, OutboundEmail, UsedLink
 from engagements.models.engagement import Engagement, Expectation, Party
 from engagements.models.flag import Flag, Rule, Severity
 from engagements.models.health import HealthSnapshot
@@ -23,5 +23,6 @@ __all__ = [
     "ReviewEntry",
     "Rule",
     "Severity",
+    "UsedLink",
     "WeeklyReview",
 ]

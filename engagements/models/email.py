@@ -7,6 +7,7 @@ reminder's its follow-up. Composing twice, or on two workers at once, writes one
 `next_attempt_at` is the stored deadline ("what is due now" is one indexed query).
 """
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,13 @@ from clients.ownership import Owned, OwnedQuerySet
 # A row left in "sending" longer than this was claimed by a worker that died: it is sent again.
 # Far longer than one send run (engagements.sender.RUN_BUDGET) plus an SMTP timeout.
 LEASE = timedelta(minutes=10)
+LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+def one_line(value: str) -> str:
+    """A header value with every line break (and the spaces around it) made one space: CR or LF
+    in a header would let it add headers of its own, and Django refuses to send it."""
+    return LINE_BREAKS.sub(" ", value).strip()
 
 
 class OutboundEmailQuerySet(OwnedQuerySet):
@@ -120,12 +128,14 @@ class OutboundEmail(Owned):
         return f"<rapport.{self.kind}.{self.pk}@{domain or 'localhost'}>"
 
     def message(self, connection=None) -> EmailMultiAlternatives:
+        """The email to send; every header value on one line, whatever the row holds."""
+        headers = {one_line(k): one_line(str(v)) for k, v in self.headers.items()}
         message = EmailMultiAlternatives(
-            subject=self.subject,
+            subject=one_line(self.subject),
             body=self.text_body,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[self.to],
-            headers={**self.headers, "Message-ID": self.message_id},
+            to=[one_line(self.to)],
+            headers={**headers, "Message-ID": self.message_id},
             connection=connection,
         )
         if self.html_body:
@@ -176,3 +186,17 @@ class FollowUp(Owned):
     @property
     def waited_for_working_hours(self) -> bool:
         return self.send_at != self.remind_at
+
+
+class UsedLink(models.Model):
+    """An action link from an email that has been used: it works once (engagements.links). The
+    token is kept as a digest only, with what it did, to tell someone who uses it again."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    purpose = models.CharField(max_length=20)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField()
+    outcome = models.CharField(max_length=500, blank=True, help_text="What it did, in words.")
+
+    def __str__(self):
+        return f"{self.purpose} link used at {self.used_at:%Y-%m-%d %H:%M}"

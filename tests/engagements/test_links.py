@@ -10,9 +10,10 @@ from django.test import Client as Browser
 
 from clients.models import FreelancerProfile
 from engagements import links
-from engagements.models import Flag
+from engagements.models import Flag, UsedLink
 from tests.engagements.email_helpers import raise_flag
 from tests.factories import ClientFactory
+from tests.threads import run_together
 
 NOW = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)  # Friday 09:00 in Berlin
 
@@ -142,6 +143,47 @@ def test_the_snooze_link_snoozes_for_a_day_on_post_without_signing_in(flag, brow
         NOW + timedelta(days=1, hours=1),
     )
     assert flag.snooze_reason == "Snoozed for a day from the email."
+
+
+def test_a_snooze_link_acts_once_and_used_again_says_when_and_what_it_did(flag, browser):
+    url = path_of(at(NOW, links.snooze_url, flag))
+    at(NOW + timedelta(hours=1), browser.post, url)
+    Flag.objects.filter(pk=flag.pk).update(state=Flag.State.OPEN, snoozed_until=None)
+
+    for method in ("post", "get"):
+        page = at(NOW + timedelta(hours=5), getattr(browser, method), url)
+
+        assert page.status_code == 409
+        body = page.content.decode()
+        assert "This link was already used" in body
+        assert "It was used on Fri 27 Mar 10:00: Reply owed to Acme — snoozed until " in body
+        assert "Sat 28 Mar 10:00." in body
+        flag.refresh_from_db()
+        assert (flag.state, flag.snoozed_until) == (Flag.State.OPEN, None)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_the_same_snooze_link_posted_twice_at_once_acts_once(postgres, flag):
+    url = path_of(at(NOW, links.snooze_url, flag))
+
+    with time_machine.travel(NOW, tick=False):
+        pages = run_together(lambda: Browser().post(url), lambda: Browser().post(url))
+
+    assert sorted(p.status_code for p in pages) == [200, 409]
+    assert UsedLink.objects.count() == 1
+
+
+def test_a_link_made_in_the_future_is_refused(flag, browser):
+    url = path_of(at(NOW + timedelta(hours=1), links.snooze_url, flag))
+
+    page = at(NOW, browser.post, url)
+
+    assert page.status_code == 400
+    assert "This link is not valid" in page.content.decode()
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.OPEN
+    assert at(NOW + timedelta(hours=1) - links.CLOCK_SKEW, browser.post, url).status_code == 200
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

@@ -111,6 +111,21 @@ def test_a_reminder_needs_a_note(acme):
     assert not FollowUp.objects.exists()
 
 
+def test_a_note_of_several_lines_is_refused_as_it_would_be_the_subject(client, profile, acme):
+    client.force_login(profile.user)
+
+    page = post(
+        client,
+        "/email/reminders/new/",
+        {"client": acme.pk, "note": "Call\r\nBcc: x@example.com", "remind_at": "2026-03-27T10:00"},
+    )
+
+    assert page.status_code == 422
+    assert "Keep the note to one line" in page.content.decode()
+    assert not FollowUp.objects.exists()
+    assert not OutboundEmail.objects.exists()
+
+
 # --- the pages -------------------------------------------------------------------------------
 
 

@@ -196,7 +196,7 @@ def test_ten_failures_in_a_row_pause_the_freelancers_email(alice, bob, smtp, set
     live_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = free_port()  # nothing listens there
 
-    outcome = send(batch=3)
+    outcome = send()
 
     assert (outcome.failed, outcome.paused) == (sender.MAX_FAILURES + 1, 1)
     assert sender.email_paused(alice.user)
@@ -220,11 +220,11 @@ def test_a_paused_freelancer_gets_nothing_more_in_the_same_run(alice, dead_smtp)
     for n in range(sender.MAX_FAILURES + 5):
         queued(alice, f"follow-up:{n}", kind=OutboundEmail.Kind.REMINDER)
 
-    outcome = send(batch=50)
+    outcome = send()
 
     assert outcome.failed == sender.MAX_FAILURES
     untried = OutboundEmail.objects.filter(attempts=0, status=Status.QUEUED)
-    assert untried.count() == 5  # released, unclaimed, for after the pause
+    assert untried.count() == 5  # never claimed, for after the pause
 
 
 def test_a_success_resets_the_count_of_failures_in_a_row(alice, smtp, settings):
@@ -265,8 +265,8 @@ def test_resuming_an_unpaused_freelancer_changes_nothing(alice):
 def test_a_row_left_sending_by_a_dead_worker_is_sent_once_after_its_lease(alice, smtp):
     row = queued(alice, "2026-03-27")
     with time_machine.travel(T, tick=False):
-        token, claimed = sender.claim(T)  # ... and the worker is killed before it sends
-    assert [r.pk for r in claimed] == [row.pk]
+        token = sender.claim(T)  # ... and the worker is killed before it sends
+    assert OutboundEmail.objects.get(claim_token=token) == row
 
     assert send(T + timedelta(minutes=5)).sent == 0  # the lease still holds
     assert send(T + LEASE).sent == 1
@@ -297,15 +297,19 @@ class StallingInbox(Inbox):
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_a_sender_process_killed_mid_send_loses_nothing_and_sends_once(postgres, alice, settings):
-    """A real `manage.py send_due_emails` process, SIGKILLed while the SMTP server holds its
-    message: the row stays in "sending", and the next run after the lease sends it once."""
+def test_a_sender_process_killed_mid_send_delays_one_email_and_sends_each_once(
+    postgres, alice, settings
+):
+    """A real `manage.py send_due_emails` process with five emails due, SIGKILLed while the SMTP
+    server holds the first: that one stays in "sending" until its lease runs out; the other
+    four go with the very next run; each is sent once."""
     inbox = StallingInbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), server_hostname="t")
     controller.start()
     try:
         use_smtp(settings, controller.port)
-        row = queued(alice, "2026-03-27", at=datetime.now(UTC) - timedelta(minutes=1))
+        due = datetime.now(UTC) - timedelta(minutes=1)
+        rows = [queued(alice, f"follow-up:{n}", at=due, kind="reminder") for n in range(5)]
         db = connection.settings_dict
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "send_due_emails"],
@@ -324,15 +328,16 @@ def test_a_sender_process_killed_mid_send_loses_nothing_and_sends_once(postgres,
         worker.wait(JOIN_TIMEOUT)
         inbox.release.set()
 
-        row.refresh_from_db()
-        assert row.status == Status.SENDING  # what the dead worker left behind
-        claimed_at = row.claimed_at
+        statuses = dict(OutboundEmail.objects.values_list("pk", "status"))
+        assert statuses == {r.pk: Status.SENDING if r == rows[0] else Status.QUEUED for r in rows}
+        claimed_at = OutboundEmail.objects.get(pk=rows[0].pk).claimed_at
+        assert send(claimed_at + timedelta(seconds=1)).sent == 4  # the rest, at once
         assert send(claimed_at + LEASE - timedelta(seconds=1)).sent == 0
         assert send(claimed_at + LEASE).sent == 1
         assert send(claimed_at + 2 * LEASE).sent == 0
-        row.refresh_from_db()
-        assert row.status == Status.SENT
-        assert [m["Message-ID"] for m in inbox.messages] == [row.message_id]
+        assert set(OutboundEmail.objects.values_list("status", flat=True)) == {Status.SENT}
+        ids = [m["Message-ID"] for m in inbox.messages]
+        assert sorted(ids) == sorted(r.message_id for r in rows)
     finally:
         controller.stop()
 
@@ -353,9 +358,7 @@ def test_two_senders_at_once_send_each_email_once(postgres, alice, bob, smtp):
         smtp.clear()
 
         with time_machine.travel(at, tick=False):
-            results = run_together(
-                lambda: sender.send_due(batch=4), lambda: sender.send_due(batch=4)
-            )
+            results = run_together(sender.send_due, sender.send_due)
 
         assert not [r for r in results if isinstance(r, BaseException)], results
         ids = [m["Message-ID"] for m in smtp.messages]
@@ -371,10 +374,11 @@ def test_two_senders_reclaiming_the_same_stuck_rows_send_each_once(postgres, ali
     for n in range(10):
         queued(alice, f"follow-up:{n}", kind="reminder")
     with time_machine.travel(T, tick=False):
-        sender.claim(T, limit=10)  # a worker that died holding all ten
+        for _ in range(10):
+            sender.claim(T)  # ten workers that died holding one each
 
     with time_machine.travel(T + LEASE, tick=False):
-        results = run_together(lambda: sender.send_due(batch=3), lambda: sender.send_due(batch=3))
+        results = run_together(sender.send_due, sender.send_due)
 
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert sum(r.sent for r in results) == 10

@@ -173,6 +173,27 @@ def test_the_dashboard_works_while_the_cache_is_down(signed_in, acme, settings):
     assert "Never mind" in section(get(signed_in, WEDNESDAY), "owed")
 
 
+def test_a_change_made_while_the_cache_was_down_shows_once_it_is_back(
+    signed_in, acme, settings, monkeypatch
+):
+    monkeypatch.setattr(dashboard_cache, "OUTAGE_PAUSE", 0.0)  # try the cache again at once
+    message(acme, WEDNESDAY - timedelta(hours=1), needs_reply=True, summary="Still there?")
+    assert "Still there?" in section(get(signed_in, WEDNESDAY), "owed")  # kept in the cache
+    kept = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # down: nothing listens on port 1
+        }
+    }
+    with time_machine.travel(WEDNESDAY, tick=False):
+        log_interaction(client=acme, direction=IN, needs_reply=False, summary="Never mind")
+
+    settings.CACHES = kept  # back, with the rows kept before the change
+
+    assert "Never mind" in section(get(signed_in, WEDNESDAY), "owed")
+
+
 def test_rows_kept_in_redis_are_shared_and_replaced_on_change(
     signed_in, acme, settings, redis_url, django_assert_num_queries
 ):

@@ -6,11 +6,11 @@ import re
 from datetime import date, time, timedelta
 
 import pytest
+from celery.signals import task_prerun
 from django.urls import reverse
 
 from clients.models import DayOff, FreelancerProfile, WorkingWindow
 from web.forms import profile as profile_forms
-from web.views import profile as profile_views
 
 MONDAY, TUESDAY, SATURDAY = 0, 1, 5
 NINE_TO_FIVE_WEEKDAYS = [(d, time(9), time(17)) for d in range(5)]
@@ -493,23 +493,33 @@ def test_saving_hours_replaces_only_the_owners_windows(owner, profile, outsider)
     assert windows_of(theirs) == NINE_TO_FIVE_WEEKDAYS
 
 
+@pytest.fixture
+def passes_run():
+    """The user ids of the evaluation passes that ran (eagerly) while the test ran."""
+    seen = []
+
+    def record(sender, task, args, **kwargs):
+        if task.name == "engagements.tasks.evaluate_user":
+            seen.append(args[0])
+
+    task_prerun.connect(record, weak=False)
+    yield seen
+    task_prerun.disconnect(record)
+
+
 def test_saving_settings_re_evaluates_the_owners_flags_after_commit(
-    owner, user, monkeypatch, django_capture_on_commit_callbacks
+    owner, user, passes_run, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr(profile_views.evaluate_user, "delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         owner.post(reverse("settings-hours"), hours_data((MONDAY, "09:00", "17:00")))
         owner.post(reverse("settings-thresholds"), thresholds_data())
-    assert queued == [user.pk, user.pk]
+    assert passes_run == [user.pk, user.pk]
 
 
-def test_refused_hours_do_not_re_evaluate(owner, monkeypatch, django_capture_on_commit_callbacks):
-    queued = []
-    monkeypatch.setattr(profile_views.evaluate_user, "delay", queued.append)
+def test_refused_hours_do_not_re_evaluate(owner, passes_run, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         owner.post(reverse("settings-hours"), hours_data((MONDAY, "17:00", "09:00")))
-    assert queued == []
+    assert passes_run == []
 
 
 # --- days off -----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clients.formats import date_hm
 from clients.models import FreelancerProfile
 from engagements import links
 from engagements.emails import PREFERENCE
@@ -73,6 +74,7 @@ def _zone(owner_id: int):
 @require_http_methods(["GET", "POST"])
 @signed_link(links.SNOOZE)
 def snooze(request, data):
+    token = request.GET["t"]
     flag = (
         Flag.objects.filter(pk=data.get("f"), owner_id=data.get("u"))
         .select_related("client")
@@ -85,23 +87,40 @@ def snooze(request, data):
             "That flag no longer exists (its client was deleted).",
             404,
         )
-    if flag.state == Flag.State.RESOLVED:
-        return result(request, "Nothing to snooze", f"Already resolved: {flag.summary}.")
     with timezone.override(_zone(flag.owner_id)):
+        if used := links.first_use(token):
+            return already_used(request, used)
+        if flag.state == Flag.State.RESOLVED:
+            return result(request, "Nothing to snooze", f"Already resolved: {flag.summary}.")
         now = timezone.now()
         until = now + SNOOZE_FOR
         if request.method == "GET":
             return render(
                 request, "email_pages/snooze_confirm.html", {"flag": flag, "until": until}
             )
-        if flag.snooze(until, SNOOZE_REASON, now=now):
-            when = timezone.localtime(until)
-            return result(
-                request,
-                "Snoozed for a day",
-                f"{flag.summary} — snoozed until {when:%a} {when.day} {when:%b %H:%M}.",
-            )
-    return result(request, "Nothing to snooze", f"It changed meanwhile: {flag.summary}.")
+
+        def act() -> str:
+            if flag.snooze(until, SNOOZE_REASON, now=now):
+                return f"{flag.summary} — snoozed until {date_hm(timezone.localtime(until))}."
+            return f"It changed meanwhile: {flag.summary}."
+
+        first, used = links.use_once(links.SNOOZE, token, flag.owner_id, act, now)
+        if not first:
+            return already_used(request, used)
+        snoozed = flag.state == Flag.State.SNOOZED and flag.snoozed_until == until
+        return result(
+            request, "Snoozed for a day" if snoozed else "Nothing to snooze", used.outcome
+        )
+
+
+def already_used(request, used):
+    return result(
+        request,
+        "This link was already used",
+        f"It was used on {date_hm(timezone.localtime(used.used_at))}: {used.outcome} "
+        "Each link in an email acts once; nothing was changed this time.",
+        409,
+    )
 
 
 @login_not_required

@@ -1,8 +1,9 @@
 """Settings: profile, working hours, days off and rule thresholds.
 
 Every page is a plain form: POST, then redirect with a message; on error the page comes back
-with the input and the messages, and nothing is saved. HTMX only adds a working-hours row and
-refreshes the list of regions when the holiday country changes.
+with the input and the messages, and nothing is saved. Every save has the freelancer's flags
+re-evaluated (evaluate_soon), so they follow the new settings at once. HTMX only adds a
+working-hours row and refreshes the list of regions when the holiday country changes.
 """
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clients.models import DayOff, FreelancerProfile, WorkingWindow
 from clients.timezones import timezone_names
 from engagements import dashboard_cache
-from engagements.tasks import evaluate_user
+from engagements.services import evaluate_soon
 from web.forms.profile import (
     MAX_WINDOWS,
     WINDOWS_PREFIX,
@@ -29,11 +30,6 @@ from web.forms.profile import (
     window_formset,
     window_formset_with_another_row,
 )
-
-
-def reevaluate_after_commit(user_id: int) -> None:
-    """Flags follow the new settings at once rather than at the next scheduled pass."""
-    transaction.on_commit(lambda: evaluate_user.delay(user_id))
 
 
 def fresh_profile(request) -> FreelancerProfile:
@@ -51,7 +47,7 @@ def save_profile_form(request, form, message: str, url_name: str):
     """Save just the form's fields of the profile, re-evaluate, and back to the page."""
     profile = form.save(commit=False)
     profile.save(update_fields=list(form.fields))
-    reevaluate_after_commit(request.user.pk)
+    evaluate_soon(request.user.pk)
     messages.success(request, message)
     return redirect(url_name)
 
@@ -114,7 +110,7 @@ def working_hours(request):
                     for w in windows
                 )
                 dashboard_cache.changed(request.user.pk)
-                reevaluate_after_commit(request.user.pk)
+                evaluate_soon(request.user.pk)
             messages.success(request, "Working hours saved.")
             if not windows:
                 messages.warning(request, NO_HOURS_WARNING)
@@ -189,7 +185,7 @@ def days_off(request):
         try:
             with transaction.atomic():
                 added = form.save()
-                reevaluate_after_commit(request.user.pk)
+                evaluate_soon(request.user.pk)
         except IntegrityError:  # added by another tab between the check and the insert
             taken = profile.days_off.filter(date__in=form.dates()).values_list("date", flat=True)
             form.add_error("date", already_taken_message(list(taken)))
@@ -218,7 +214,7 @@ def days_off(request):
 def day_off_delete(request, pk):
     day = get_object_or_404(DayOff, pk=pk, profile__user=request.user)
     day.delete()
-    reevaluate_after_commit(request.user.pk)
+    evaluate_soon(request.user.pk)
     messages.success(
         request, f"Removed the day off on {day.date:%a} {day.date.day} {day.date:%b %Y}."
     )

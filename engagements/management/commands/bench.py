@@ -210,7 +210,7 @@ def measure_dashboard(username: str, runs: int) -> dict:
     return {
         "dashboard_clients": Client.objects.filter(owner=user).count(),
         "dashboard_flags": Flag.objects.filter(owner=user).live().count(),
-        "dashboard_cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        "dashboard_cache": str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1],
         "dashboard_ms": round(warm_ms, 1),
         "bare_page_ms": round(bare_ms, 1),
         "dashboard_ratio": round(warm_ms / max(bare_ms, 0.001), 2),

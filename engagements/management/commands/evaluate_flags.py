@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
+from clients.isolation import each_freelancer
 from clients.models import FreelancerProfile
 from engagements.evaluation import evaluate
 from engagements.models import Flag, Rule
@@ -13,7 +14,8 @@ from engagements.models import Flag, Rule
 
 class Command(BaseCommand):
     help = (
-        "Evaluate every rule for every freelancer (or one, with --user) and print a count per rule."
+        "Evaluate every rule for every freelancer (or one, with --user) and print a count per "
+        "rule. A freelancer whose pass fails is logged and counted; the others go on."
     )
 
     def add_arguments(self, parser):
@@ -27,8 +29,8 @@ class Command(BaseCommand):
             profiles = profiles.filter(user__username=user)
         raised, resolved = Counter(), Counter()
         user_ids = list(profiles.values_list("user_id", flat=True))
-        for user_id in user_ids:
-            outcome = evaluate(user_id)
+        tally = each_freelancer("evaluate_flags", user_ids, evaluate)
+        for outcome in tally.results:
             raised += outcome.raised
             resolved += outcome.resolved
         live = Counter(
@@ -39,7 +41,10 @@ class Command(BaseCommand):
                 .annotate(n=Count("pk"))
             )
         )
-        self.stdout.write(f"Evaluated {len(user_ids)} freelancer(s).")
+        self.stdout.write(f"Evaluated {len(tally.results)} freelancer(s).")
+        if tally.failed:
+            ids = ", ".join(map(str, tally.failed))
+            self.stderr.write(f"{len(tally.failed)} failed (user ids {ids}): see the log.")
         self.stdout.write(f"{'rule':<28}{'live':>6}{'raised':>8}{'resolved':>10}")
         for rule in Rule:
             self.stdout.write(
