@@ -6,6 +6,8 @@ flag's subject "interaction:40") is translated to the new ids. ClientActivity is
 log, and the outbox of emails and webhooks is not part of an account's content.
 """
 
+from __future__ import annotations
+
 import io
 import json
 import zipfile
