@@ -10,7 +10,7 @@ the client's clock too; an alarm rings at the start of the working window the mo
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -168,11 +168,9 @@ def build(
         if m.day is not None:
             event.add("dtstart", m.day)
             event.add("dtend", m.day + timedelta(days=1))
-            start = datetime.combine(m.day, datetime.min.time(), tzinfo=cal.tz)
         else:
             event.add("dtstart", local)
             event.add("dtend", local + EVENT_LENGTH)
-            start = local
         theirs = m.at.astimezone(m.client_zone)
         event.add(
             "description",
@@ -183,7 +181,7 @@ def build(
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", m.title)
-        alarm.add("trigger", alarm_at(cal, m.at) - start)
+        alarm.add("trigger", alarm_at(cal, m.at).astimezone(UTC))  # an absolute trigger is UTC
         event.add_component(alarm)
         feed.add_component(event)
     feed.add_missing_timezones()
