@@ -129,7 +129,7 @@ def template_csv(kind: str) -> str:
     return csv_files.write(
         INTERACTION_COLUMNS.known,
         [
-            ["Acme Ltd", "2026-11-30 14:05", "in", "email", "Asked for the new logo drafts",
+            ["Acme Ltd", "2026-01-15 14:05", "in", "email", "Asked for the new logo drafts",
              "request", "yes", "neutral", "", "jane@acme.example"],
         ],
     )  # fmt: skip
