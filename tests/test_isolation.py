@@ -96,7 +96,10 @@ SCOPED_KWARGS = {
 }
 # API operations that need a body to get past validation to the lookup.
 API_BODIES = {
-    "snooze": lambda: {"until": (timezone.now() + timedelta(days=1)).isoformat(), "reason": "Later"},
+    "snooze": lambda: {
+        "until": (timezone.now() + timedelta(days=1)).isoformat(),
+        "reason": "Later",
+    },
     "resolve": lambda: {"note": "Done"},
 }
 

@@ -61,10 +61,7 @@ def feed_of(client, token: str) -> icalendar.Calendar:
 
 
 def by_summary(cal: icalendar.Calendar, start, end) -> dict:
-    return {
-        str(e["SUMMARY"]): e
-        for e in recurring_ical_events.of(cal).between(start, end)
-    }
+    return {str(e["SUMMARY"]): e for e in recurring_ical_events.of(cal).between(start, end)}
 
 
 def test_the_feed_lists_deadlines_replies_and_follow_ups_at_the_right_moments_across_the_dst_change(
@@ -88,9 +85,7 @@ def test_the_feed_lists_deadlines_replies_and_follow_ups_at_the_right_moments_ac
     assert "Acme's time: Thu 29 Oct 05:00 (America/New_York)" in str(follow_up["DESCRIPTION"])
 
 
-def test_alarms_ring_at_the_start_of_the_working_window_before_each_moment(
-    client, world, profile
-):
+def test_alarms_ring_at_the_start_of_the_working_window_before_each_moment(client, world, profile):
     _, token = CalendarFeed.issue(profile.user_id)
     cal = feed_of(client, token)
     alarms = {

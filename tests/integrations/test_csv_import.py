@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 CLIENTS = (
     "name,organisation,timezone,status,reply_window_hours,agreed_channels,contact_name,contact_email\n"
-    "Acme Ltd,Acme,America/New_York,active,4,\"email,video\",Jane Doe,jane@acme.example\n"
+    'Acme Ltd,Acme,America/New_York,active,4,"email,video",Jane Doe,jane@acme.example\n'
     "Acme Ltd,,,,,,John Roe,john@acme.example\n"
     "Globex,Globex Corp,Asia/Tokyo,prospect,,,,\n"
 )
@@ -175,7 +175,7 @@ def test_a_file_that_cannot_be_read_is_refused_as_a_whole(profile, data, message
 def test_an_export_imports_back_unchanged(profile):
     csv_import.plan_clients(profile.user_id, CLIENTS.encode()).apply()
     csv_import.plan_interactions(profile.user_id, INTERACTIONS.encode()).apply()
-    Client.objects.filter(name="Globex").update(notes="=HYPERLINK(\"http://evil\")")
+    Client.objects.filter(name="Globex").update(notes='=HYPERLINK("http://evil")')
 
     clients = csv_export.clients_csv(profile.user_id)
     log = csv_export.interactions_csv(profile.user_id, BERLIN)

@@ -175,9 +175,7 @@ def test_a_failed_delivery_is_retried_with_backoff_under_the_same_event_id(
     )
 
 
-def test_an_endpoint_that_keeps_failing_is_disabled_with_a_notice(
-    acme, endpoint, receiver, web
-):
+def test_an_endpoint_that_keeps_failing_is_disabled_with_a_notice(acme, endpoint, receiver, web):
     for n in range(5):
         log(acme, at=T - timedelta(minutes=n + 1))
     receiver.statuses = [500] * webhooks.MAX_FAILURES

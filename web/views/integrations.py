@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -287,7 +288,11 @@ def import_confirm(request):
     if plan.refused:
         messages.error(request, "Some rows are refused now; nothing was imported.")
         return _preview(request, plan, upload_id, status=422)
-    plan.apply()
+    try:
+        plan.apply()
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return _preview(request, plan, upload_id, status=422)
     cache.delete(_import_key(request, upload_id))
     messages.success(
         request,
