@@ -80,7 +80,8 @@ class AccountFileProblem(Exception):
 
 
 def stored_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields if f.name not in ("owner", "user")]
+    """What an export holds of a row: everything but whose account it is."""
+    return [f for f in model._meta.concrete_fields if f.name not in ("owner", "user", "profile")]
 
 
 def rows_of(model: type[models.Model], owner_id: int) -> models.QuerySet[Any, dict[str, Any]]:
@@ -153,6 +154,8 @@ def import_account(user: AbstractBaseUser, data: bytes) -> Imported:
 
 
 def describe(error: Exception) -> str:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return "; ".join(f"{name}: {' '.join(m)}" for name, m in error.message_dict.items())
     if isinstance(error, ValidationError):
         return "; ".join(error.messages)
     if isinstance(error, KeyError):
@@ -203,7 +206,7 @@ def load(owner_id: int, files: dict[str, Any]) -> Imported:
     profile.working_windows.all().delete()
     profile.days_off.all().delete()
 
-    new_ids: dict[type[models.Model], dict[int, int]] = {FreelancerProfile: {}}
+    new_ids: dict[type[models.Model], dict[int, int]] = {}
     counts = {}
     for name, model in SECTIONS:
         rows = files[name]
@@ -253,9 +256,6 @@ def build(
             if f.is_relation and raw is not None:
                 target = f.related_model
                 assert isinstance(target, type)
-                if target is FreelancerProfile:
-                    values[attname] = profile.pk
-                    continue
                 try:
                     values[attname] = new_ids[target][raw]
                 except KeyError:
@@ -273,11 +273,30 @@ def build(
         obj = model(**values)
         if hasattr(model, "owner_id"):
             obj.owner_id = owner_id
-        obj.clean_fields(exclude=[f.name for f in fields.values() if f.is_relation])
+        else:  # working windows and days off belong to the profile
+            obj.profile_id = profile.pk
+        check_values(obj, fields.values())
         objects.append(obj)
         if stamped:
             kept_times.append({a: values[a] for a in stamped if a in values})
     return objects, kept_times
+
+
+def check_values(obj: models.Model, fields: Iterable[models.Field[Any, Any]]) -> None:
+    """The fields' own validation (lengths, choices, time zones) of every value given; an empty
+    value is left to the database's NOT NULL (as a default list or "" is fine where no form
+    would accept it)."""
+    for f in fields:
+        value = getattr(obj, f.attname)
+        if f.is_relation or f.primary_key or value in f.empty_values:
+            continue
+        try:
+            f.clean(value, obj)
+        except ValidationError as e:
+            raise AccountFileProblem(
+                f"A row of {obj._meta.verbose_name_plural} is not valid: "
+                f"{f.name}: {' '.join(e.messages)}"
+            ) from None
 
 
 # Deletion -----------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from clients.models import Boundaries, Client, Contact
 from engagements.models import ClientActivity, Interaction
 from integrations import csv_export, csv_files, csv_import
 from integrations.csv_files import FileProblem
-from tests.factories import ClientFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
