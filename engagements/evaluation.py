@@ -29,6 +29,7 @@ from engagements.models import (
     HealthSnapshot,
     Interaction,
     Rule,
+    Severity,
 )
 from engagements.models.flag import ACKNOWLEDGE_CLEARS, SEVERITY_RANK
 from engagements.models.interaction import EPOCH, awaiting_reply, latest
@@ -434,10 +435,10 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
                 Flag(owner_id=p.owner_id, opened_at=p.now, last_seen_at=p.now, **finding.__dict__)
             )
         else:
-            worse = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[flag.severity]
+            escalated = finding.severity == Severity.BREACH != flag.severity
             changed = update_flag(flag, finding, p.now)
             out.changed += changed
-            if changed and worse:
+            if changed and escalated:
                 out.events.append((events.FLAG_ESCALATED, flag.pk))
             if flag.state == Flag.State.SNOOZED and flag.snoozed_until <= p.now:
                 out.reopened += Flag.objects.filter(pk=flag.pk, state=Flag.State.SNOOZED).update(
@@ -447,9 +448,7 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
     if new:
         # Another worker may raise the same flag at the same moment: the constraint keeps one.
         Flag.objects.bulk_create(new, ignore_conflicts=True)
-        raised = Flag.objects.filter(owner_id=p.owner_id, opened_at=p.now).values_list(
-            "pk", "rule"
-        )
+        raised = Flag.objects.filter(owner_id=p.owner_id, opened_at=p.now).values_list("pk", "rule")
         for pk, rule in raised:
             out.raised[rule] += 1
             out.events.append((events.FLAG_RAISED, pk))

@@ -7,6 +7,7 @@ disagree about when something is due. The dashboard and the API's owed-now both 
 """
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property, partial
@@ -198,7 +199,7 @@ def updates_owed(
     calendar: BusinessCalendar,
     t: rules.Thresholds,
     now: datetime,
-    flagged: set = frozenset(),
+    flagged: AbstractSet[int] = frozenset(),
 ) -> list[Owed]:
     """Clients with an active engagement whose next progress update falls due within a working
     day, or is overdue, or whose update-owed flag is up (`flagged`: client ids)."""

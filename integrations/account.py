@@ -86,9 +86,8 @@ def stored_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 def rows_of(model: type[models.Model], owner_id: int) -> models.QuerySet[Any, dict[str, Any]]:
     names = [f.attname for f in stored_fields(model)]
-    if model in (WorkingWindow, DayOff):
-        return model.objects.filter(profile__user_id=owner_id).order_by("pk").values(*names)
-    return model._default_manager.filter(owner_id=owner_id).order_by("pk").values(*names)
+    mine = {"profile__user_id" if model in (WorkingWindow, DayOff) else "owner_id": owner_id}
+    return model._default_manager.filter(**mine).order_by("pk").values(*names)
 
 
 def export_account(user: AbstractBaseUser) -> bytes:
@@ -272,9 +271,9 @@ def build(
                 values["subject"] = f"{kind}:{new_ids[subject_model][int(old)]}"
         obj = model(**values)
         if hasattr(model, "owner_id"):
-            obj.owner_id = owner_id
+            setattr(obj, "owner_id", owner_id)  # noqa: B010 (any Owned model)
         else:  # working windows and days off belong to the profile
-            obj.profile_id = profile.pk
+            setattr(obj, "profile_id", profile.pk)  # noqa: B010
         check_values(obj, fields.values())
         objects.append(obj)
         if stamped:

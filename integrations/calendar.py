@@ -81,47 +81,48 @@ def moments(owner_id: int, now: datetime, client: Client | None = None) -> list[
         )
 
     replies = (
-        Flag.objects.owned_by(owner_id)
-        .live()
-        .filter(rule=Rule.REPLY_OWED, client_id__in=list(p.clients), breach_at__isnull=False)
+        Flag.objects.filter(owner_id=owner_id)
+        .exclude(state=Flag.State.RESOLVED)
+        .filter(rule=Rule.REPLY_OWED, client_id__in=list(p.clients))
     )
     for pk, client_id, summary, breach_at in replies.values_list(
         "pk", "client_id", "summary", "breach_at"
     ):
+        if breach_at is None:  # no working time ahead in the calendar
+            continue
         name = p.clients[client_id].name
         found.append(
             Moment(f"reply-{pk}", f"Reply due: {name}", summary, name, zone(client_id), breach_at)
         )
 
     warn = p.thresholds.reply_warning_percent
-    for client_id, last, engaged_since in evaluation.update_cycles(p.client_rows()).values_list(
-        "pk", "last_update", "engaged_since"
-    ):
+    cycles = evaluation.update_cycles(p.client_rows())  # type: ignore[no-untyped-call]
+    for client_id, last, engaged_since in cycles.values_list("pk", "last_update", "engaged_since"):
         c = p.clients[client_id]
         since = evaluation.update_cycle_start(last, engaged_since, p.calendar.tz)
-        due = rules.working_days_timer(p.calendar, since, c.update_cadence_days, warn).breach_at
-        if due is not None:
+        due_at = rules.working_days_timer(p.calendar, since, c.update_cadence_days, warn).breach_at
+        if due_at is not None:
             found.append(
                 Moment(
                     f"update-client-{client_id}",
                     f"Progress update due: {c.name}",
-                    f"Every {c.update_cadence_days} working days; the last was on "
+                    f"Every {c.update_cadence_days} working days, counted from "
                     f"{date_hm(since.astimezone(p.calendar.tz))}.",
                     c.name,
                     zone(client_id),
-                    due,
+                    due_at,
                 )
             )
 
     kinds = [Interaction.Kind.CHECK_IN, Interaction.Kind.MEETING]
-    check_ins = p.client_rows().filter(status=Client.Status.ACTIVE)
+    check_ins = p.client_rows().filter(status=Client.Status.ACTIVE)  # type: ignore[no-untyped-call]
     for client_id, last in check_ins.annotate(
         last=evaluation.latest(Q(kind__in=kinds))
     ).values_list("pk", "last"):
         c = p.clients[client_id]
         since = max(last or evaluation.EPOCH, c.created_at)
-        due = rules.working_days_timer(p.calendar, since, c.checkin_cadence_days, warn).breach_at
-        if due is not None:
+        due_at = rules.working_days_timer(p.calendar, since, c.checkin_cadence_days, warn).breach_at
+        if due_at is not None:
             found.append(
                 Moment(
                     f"check-in-client-{client_id}",
@@ -129,7 +130,7 @@ def moments(owner_id: int, now: datetime, client: Client | None = None) -> list[
                     f"Every {c.checkin_cadence_days} working days.",
                     c.name,
                     zone(client_id),
-                    due,
+                    due_at,
                 )
             )
 
@@ -185,4 +186,4 @@ def build(
         event.add_component(alarm)
         feed.add_component(event)
     feed.add_missing_timezones()
-    return feed.to_ical()
+    return bytes(feed.to_ical())

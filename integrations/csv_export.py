@@ -48,7 +48,13 @@ def client_rows(owner_id: int) -> Iterator[Sequence[object]]:
         contacts.setdefault(contact.client_id, []).append(contact)
     for client in Client.objects.filter(owner_id=owner_id).select_related("boundaries"):
         b: Boundaries | None = getattr(client, "boundaries", None)
-        common = [client.name, client.organisation, client.timezone, client.status, client.notes]
+        common: list[object] = [
+            client.name,
+            client.organisation,
+            client.timezone,
+            client.status,
+            client.notes,
+        ]
         common += (
             [
                 b.reply_window_hours,
@@ -60,9 +66,10 @@ def client_rows(owner_id: int) -> Iterator[Sequence[object]]:
             if b
             else [""] * 5
         )
-        for contact in contacts.get(client.pk) or [None]:
+        people: list[Contact | None] = list(contacts.get(client.pk, [])) or [None]
+        for person in people:
             yield common + (
-                [contact.name, contact.email, contact.phone, contact.role] if contact else [""] * 4
+                [person.name, person.email, person.phone, person.role] if person else [""] * 4
             )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -109,15 +109,15 @@ def messages(error: ValidationError, prefix: str = "") -> list[str]:
 
 def choice(model: type[models.Model], name: str, raw: str) -> str:
     """A choice column by its value or its label, in any case."""
-    f = model._meta.get_field(name)
-    for value, label in f.flatchoices:
+    choices = cast(models.Field[Any, Any], model._meta.get_field(name)).flatchoices
+    for value, label in choices:
         if raw.lower() in (
             str(value).lower(),
             str(label).lower(),
             str(label).lower().split(" (")[0],
         ):
             return str(value)
-    values = ", ".join(str(v) for v, _ in f.flatchoices)
+    values = ", ".join(str(v) for v, _ in choices)
     raise ValidationError({name: f"“{raw}” is not one of: {values}."})
 
 
@@ -201,15 +201,13 @@ def plan_clients(owner_id: int, data: bytes) -> Plan:
                     **{n: getattr(p.client, n) for n in CLIENT_FIELDS},
                 )
             else:
-                p.client.save()
+                p.client.save()  # type: ignore[no-untyped-call]
                 p.boundaries.change_note = ChangeNote(requested_by="freelancer")
-                p.boundaries.save()
+                p.boundaries.save()  # type: ignore[no-untyped-call]
             for contact in p.contacts:
                 contact.client = p.client
-                contact.save()
-        owners = {p.client.owner_id for p in planned.values()}
-        for owner in owners:
-            transaction.on_commit(lambda owner=owner: evaluate_user.delay(owner))
+                contact.save()  # type: ignore[no-untyped-call]
+        transaction.on_commit(partial(evaluate_user.delay, owner_id))
 
     return Plan("clients", rows, apply_all)
 
@@ -329,8 +327,12 @@ def plan_contact(
 
 def parse_time(raw: str, zone: ZoneInfo) -> datetime:
     """ISO 8601 (with an offset; without one it is the freelancer's time), or "2026-11-30 14:05"."""
-    at = None
-    for parse in (datetime.fromisoformat, *(partial(strptime, fmt=f) for f in TIME_FORMATS)):
+    at: datetime | None = None
+    parsers: list[Callable[[str], datetime]] = [
+        datetime.fromisoformat,
+        *(partial(strptime, fmt=f) for f in TIME_FORMATS),
+    ]
+    for parse in parsers:
         try:
             at = parse(raw)
             break
@@ -409,8 +411,8 @@ def plan_interactions(owner_id: int, data: bytes) -> Plan:
         calendar = FreelancerProfile.for_user(owner_id).calendar()
         for interaction in new:
             interaction.out_of_hours = not calendar.is_working(interaction.occurred_at)
-        Interaction.objects.bulk_create(new, batch_size=1000)
-        transaction.on_commit(lambda: evaluate_user.delay(owner_id))
+        Interaction.objects.bulk_create(new, batch_size=1000)  # type: ignore[no-untyped-call]
+        transaction.on_commit(partial(evaluate_user.delay, owner_id))
 
     return Plan("interactions", rows, apply_all)
 

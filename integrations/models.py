@@ -20,7 +20,7 @@ from integrations import tokens
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-class ApiTokenQuerySet(OwnedQuerySet):
+class ApiTokenQuerySet(OwnedQuerySet["ApiToken"]):
     def usable(self, now: datetime) -> "ApiTokenQuerySet":
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at=None)
 
@@ -64,7 +64,7 @@ class ApiToken(Owned):
     @classmethod
     def authenticate(cls, token: str, now: datetime) -> "ApiToken | None":
         """The usable token row for `token` (its last use noted), or None."""
-        row = (
+        row: ApiToken | None = (
             cls.objects.usable(now)
             .filter(digest=tokens.digest(token))
             .select_related("owner")
@@ -120,7 +120,7 @@ class CalendarFeed(Owned):
         token = tokens.new_token(self.KIND)
         self.prefix, self.digest = tokens.visible_prefix(token), tokens.digest(token)
         self.created_at = timezone.now()
-        self.save(update_fields=["prefix", "digest", "created_at"])
+        self.save(update_fields=["prefix", "digest", "created_at"])  # type: ignore[no-untyped-call]
         return token
 
     @classmethod
@@ -172,7 +172,7 @@ class WebhookEndpoint(Owned):
         return self.url
 
     def clean(self) -> None:
-        super().clean()
+        super().clean()  # type: ignore[no-untyped-call]
         errors = {}
         if self.url and not self.url.lower().startswith(("http://", "https://")):
             errors["url"] = "Use an http:// or https:// address."

@@ -9,7 +9,7 @@ from integrations import webhooks
 log = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task  # type: ignore[untyped-decorator]
 def deliver_webhooks() -> str:
     """Beat entry (every minute by default): deliver what is due in the webhook outbox."""
     outcome = webhooks.deliver_due()

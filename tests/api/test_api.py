@@ -83,9 +83,7 @@ def test_another_users_ids_are_404_everywhere(api, outsider):
     ):
         assert api.get(path).status_code == 404, path
     assert api.patch(f"/clients/{theirs.pk}", {"name": "Mine now"}).status_code == 404
-    assert (
-        api.post("/interactions", {"client_id": theirs.pk, "direction": "in"}).status_code == 404
-    )
+    assert api.post("/interactions", {"client_id": theirs.pk, "direction": "in"}).status_code == 404
     assert api.post("/contacts", {"client_id": theirs.pk, "name": "X"}).status_code == 404
     assert api.get("/clients").json()["items"] == []
     assert api.get("/interactions", client=theirs.pk).json()["items"] == []
@@ -234,9 +232,10 @@ def test_contacts_engagements_and_expectations(api, acme):
     assert expectation.json()["client_id"] == acme.pk
     assert bad_email.status_code == 422 and bad_email.json()["errors"][0]["field"] == "email"
     assert backwards.status_code == 422
-    assert api.get("/expectations", engagement=engagement.json()["id"]).json()["items"][0][
-        "title"
-    ] == "Logo"
+    assert (
+        api.get("/expectations", engagement=engagement.json()["id"]).json()["items"][0]["title"]
+        == "Logo"
+    )
     renamed = api.patch(f"/expectations/{expectation.json()['id']}", {"due": "2026-12-20"})
     assert renamed.json()["due"] == "2026-12-20"
 

@@ -31,7 +31,7 @@ def readme_verify():
     """The signature check exactly as the README prints it."""
     text = README.read_text()
     code = re.search(r"<!-- webhook-signature -->\n```python\n(.*?)```", text, re.S).group(1)
-    assert len(code.strip().splitlines()) <= 10
+    assert len([line for line in code.splitlines() if line.strip()]) <= 10
     namespace: dict = {}
     exec(code, namespace)  # noqa: S102 - our own README
     return namespace["verify"]
