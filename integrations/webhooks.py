@@ -2,7 +2,7 @@
 
 Queueing: the receivers of engagements.events (connected in IntegrationsConfig.ready) write one
 WebhookDelivery per event and subscribed endpoint, in the transaction of the change itself, so an
-event is queued if and only if its change commits (docs/decisions/0030-webhook-events-by-signal.md).
+event is queued if and only if its change commits (docs/decisions/0030).
 
 Delivering follows engagements.sender: a run claims due rows with a conditional UPDATE that
 stamps its token, POSTs each, and marks it delivered. A row left "sending" past LEASE belonged
