@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 
 from clients.changes import ChangeNote
-from clients.models import Boundaries, Channel, Client, Contact, FreelancerProfile
+from clients.models import Boundaries, Client, Contact, FreelancerProfile
 from clients.services import create_client
 from engagements.models import Interaction
 from engagements.tasks import evaluate_user
@@ -107,9 +107,10 @@ def messages(error: ValidationError, prefix: str = "") -> list[str]:
     return [prefix + m for m in error.messages]
 
 
-def choice(model: type[models.Model], name: str, raw: str) -> str:
-    """A choice column by its value or its label, in any case."""
-    choices = cast(models.Field[Any, Any], model._meta.get_field(name)).flatchoices
+def choice(model: type[models.Model], name: str, raw: str, column: str = "") -> str:
+    """A choice of the field `name` by its value or its label, in any case (ValidationError on
+    `column`, the field by default)."""
+    choices = cast("models.Field[Any, Any]", model._meta.get_field(name)).flatchoices
     for value, label in choices:
         if raw.lower() in (
             str(value).lower(),
@@ -118,7 +119,7 @@ def choice(model: type[models.Model], name: str, raw: str) -> str:
         ):
             return str(value)
     values = ", ".join(str(v) for v, _ in choices)
-    raise ValidationError({name: f"“{raw}” is not one of: {values}."})
+    raise ValidationError({column or name: f"“{raw}” is not one of: {values}."})
 
 
 def whole_number(name: str, raw: str) -> int:
@@ -126,16 +127,6 @@ def whole_number(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ValidationError({name: f"“{raw}” is not a whole number."}) from None
-
-
-def channel(raw: str) -> str:
-    raw = raw.strip().lower()
-    for value, label in Channel.choices:
-        if raw in (value, str(label).lower(), str(label).lower().split(" (")[0]):
-            return str(value)
-    raise ValidationError(
-        {"agreed_channels": f"“{raw}” is not a channel; use: {', '.join(Channel.values)}."}
-    )
 
 
 # Clients ------------------------------------------------------------------------------------
@@ -156,7 +147,9 @@ def boundary_values(cells: dict[str, str]) -> dict[str, Any]:
             values[name] = whole_number(name, cells[name])
     if cells.get("agreed_channels"):
         values["agreed_channels"] = [
-            channel(c) for c in cells["agreed_channels"].replace("|", ",").split(",") if c.strip()
+            choice(Interaction, "channel", c.strip(), "agreed_channels")
+            for c in cells["agreed_channels"].replace("|", ",").split(",")
+            if c.strip()
         ]
     if cells.get("after_hours_policy"):
         values["after_hours_policy"] = choice(

@@ -83,9 +83,6 @@ class ApiToken(Owned):
         )
         return bool(done)
 
-    def is_usable(self, now: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
 
 class CalendarFeed(Owned):
     """A private calendar URL: every client's dates, or one client's (`client`). The token is in

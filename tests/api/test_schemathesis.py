@@ -6,6 +6,8 @@ Bounded in time: a few dozen examples per operation (about a minute in all).
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +32,18 @@ CHECKS = [
 
 
 @pytest.fixture
-def world(settings, token, profile):
+def keep_the_connection():
+    """schemathesis calls the WSGI app itself, not through Django's test client, so the end of
+    each request would close the test's database connection, as it does for a real request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(settings, token, profile, keep_the_connection):
     """Alice's token and a few rows to find, so generated ids sometimes hit (ids start at 1)."""
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     client = ClientFactory(owner=profile.user)
@@ -41,7 +54,7 @@ def world(settings, token, profile):
 
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,

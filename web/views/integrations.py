@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.models import FreelancerProfile
 from integrations import account, calendar, csv_export, csv_import, webhooks
 from integrations.csv_files import FileProblem
 from integrations.models import ApiToken, CalendarFeed, WebhookEndpoint
@@ -32,13 +33,10 @@ from web.forms.integrations import (
     ImportForm,
     WebhookForm,
 )
+from web.views.profile import posted
 
 IMPORT_KEPT = 30 * 60  # seconds an upload waits for its confirmation
 PREVIEW_ROWS = 500  # rows listed in a preview (refused ones first)
-
-
-def posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 # API tokens ----------------------------------------------------------------------------------
@@ -136,7 +134,7 @@ def calendar_feed(request, token):
     feed = CalendarFeed.find(token, now)
     if feed is None:
         raise Http404("No such calendar feed (it may have been regenerated).")
-    profile = feed.owner.profile
+    profile = FreelancerProfile.for_user(feed.owner_id)
     found = calendar.moments(feed.owner_id, now, feed.client)
     name = f"Rapport: {feed.client.name}" if feed.client else "Rapport"
     body = calendar.build(found, profile.calendar(), now, name)
