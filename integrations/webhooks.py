@@ -169,19 +169,27 @@ class DeliveryOutcome:
         )
 
 
-def claimable(now: datetime) -> Any:
-    return WebhookDelivery.objects.filter(
-        Q(status=Status.QUEUED, next_attempt_at__lte=now)
-        | Q(status=Status.SENDING, claimed_at__lte=now - LEASE)
-    ).filter(endpoint__disabled_at=None)
+def claimable(now: datetime) -> Q:
+    """Queued and due, or stuck in "sending" past its lease."""
+    return Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(
+        status=Status.SENDING, claimed_at__lte=now - LEASE
+    )
 
 
 def claim(now: datetime, limit: int = BATCH) -> tuple[uuid.UUID, list[WebhookDelivery]]:
-    """Claim up to `limit` due deliveries: (this run's token, the rows)."""
+    """Claim up to `limit` due deliveries of enabled endpoints: (this run's token, the rows).
+
+    The UPDATE's own WHERE repeats the condition on the delivery row alone (no join), so that a
+    concurrent claim re-checks it on the row it waited for and skips a row taken meanwhile.
+    """
     token = uuid.uuid4()
-    candidates = claimable(now).order_by("next_attempt_at", "pk").values("pk")[:limit]
+    candidates = (
+        WebhookDelivery.objects.filter(claimable(now), endpoint__disabled_at=None)
+        .order_by("next_attempt_at", "pk")
+        .values("pk")[:limit]
+    )
     claimed = (
-        claimable(now)
+        WebhookDelivery.objects.filter(claimable(now))
         .filter(pk__in=candidates)
         .update(
             status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
