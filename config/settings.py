@@ -76,7 +76,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "clients",
     "engagements",
+    "integrations",
+    "ninja",  # serves its Swagger UI from its own static files (no CDN) at /api/v1/docs
     "web",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +239,11 @@ BEAT_JOBS = {
         "2 * * * *",
     ),
     "send-emails": ("engagements.tasks.send_due_emails", "SEND_EMAILS_CRON", "*/5 * * * *"),
+    "deliver-webhooks": (
+        "integrations.tasks.deliver_webhooks",
+        "DELIVER_WEBHOOKS_CRON",
+        "* * * * *",
+    ),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {
@@ -247,6 +255,8 @@ CELERY_BEAT_SCHEDULE = {
     if (schedule := env_cron(variable, default)) is not None
 }
 
+# The REST API (api/): requests per minute for each personal API token.
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
 
 LOGGING = {
     "version": 1,

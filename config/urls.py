@@ -6,6 +6,7 @@ from web.views.accounts import PasswordResetView, login_code
 
 urlpatterns = [
     path("", include("web.urls")),
+    path("api/v1/", include("api.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
 from clients.models import Boundaries, Client, FreelancerProfile
-from engagements import dashboard_cache, rules
+from engagements import dashboard_cache, events, rules
 from engagements.models import (
     ChangeRecord,
     Engagement,
@@ -29,6 +29,7 @@ from engagements.models import (
     HealthSnapshot,
     Interaction,
     Rule,
+    Severity,
 )
 from engagements.models.flag import ACKNOWLEDGE_CLEARS, SEVERITY_RANK
 from engagements.models.interaction import EPOCH, awaiting_reply, latest
@@ -401,12 +402,14 @@ FINDERS = [
 
 @dataclass
 class Outcome:
-    """What a pass wrote: flags raised and resolved per rule, flags changed or reopened."""
+    """What a pass wrote: flags raised and resolved per rule, flags changed or reopened, and
+    what it announces (engagements.events: raised, escalated and resolved flags)."""
 
     raised: Counter = field(default_factory=Counter)
     resolved: Counter = field(default_factory=Counter)
     changed: int = 0
     reopened: int = 0
+    events: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def rows_written(self) -> int:
@@ -432,7 +435,11 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
                 Flag(owner_id=p.owner_id, opened_at=p.now, last_seen_at=p.now, **finding.__dict__)
             )
         else:
-            out.changed += update_flag(flag, finding, p.now)
+            escalated = finding.severity == Severity.BREACH != flag.severity
+            changed = update_flag(flag, finding, p.now)
+            out.changed += changed
+            if changed and escalated:
+                out.events.append((events.FLAG_ESCALATED, flag.pk))
             if flag.state == Flag.State.SNOOZED and flag.snoozed_until <= p.now:
                 out.reopened += Flag.objects.filter(pk=flag.pk, state=Flag.State.SNOOZED).update(
                     state=Flag.State.OPEN
@@ -441,15 +448,18 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
     if new:
         # Another worker may raise the same flag at the same moment: the constraint keeps one.
         Flag.objects.bulk_create(new, ignore_conflicts=True)
-        raised = Flag.objects.filter(owner_id=p.owner_id, opened_at=p.now).values_list(
-            "rule", flat=True
-        )
-        out.raised.update(raised)
+        raised = Flag.objects.filter(owner_id=p.owner_id, opened_at=p.now).values_list("pk", "rule")
+        for pk, rule in raised:
+            out.raised[rule] += 1
+            out.events.append((events.FLAG_RAISED, pk))
     for flag in existing.values():
         if flag.rule not in ACKNOWLEDGE_CLEARS:
-            out.resolved[flag.rule] += Flag.objects.filter(pk=flag.pk, state=flag.state).update(
+            resolved = Flag.objects.filter(pk=flag.pk, state=flag.state).update(
                 state=Flag.State.RESOLVED, resolved_at=p.now, resolved_by=Flag.ResolvedBy.RULE
             )
+            out.resolved[flag.rule] += resolved
+            if resolved:
+                out.events.append((events.FLAG_RESOLVED, flag.pk))
         elif flag.state == Flag.State.SNOOZED and flag.snoozed_until <= p.now:
             out.reopened += Flag.objects.filter(pk=flag.pk, state=Flag.State.SNOOZED).update(
                 state=Flag.State.OPEN
@@ -513,6 +523,7 @@ def evaluate(
             outcome = reconcile(p, findings)
             if outcome.rows_written:
                 dashboard_cache.changed(owner_id)
+            events.announce_flags(Flag, owner_id, outcome.events)
             return outcome
     except IntegrityError:
         # A client (or its interaction) was deleted while we ran: run again without it.

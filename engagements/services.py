@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 
 from engagements.evaluation import evaluate
+from engagements.events import interaction_logged
 from engagements.models import Interaction
 from engagements.tasks import evaluate_user
 
@@ -42,6 +43,7 @@ def log_interaction(*, client, evaluate_now: bool = False, **fields) -> Interact
         interaction = Interaction(client=client, owner_id=client.owner_id, **fields)
         interaction.full_clean()
         interaction.save()
+        interaction_logged.send(Interaction, interaction=interaction)
     evaluate_soon(client.owner_id, client.pk)
     if evaluate_now:
         evaluate(client.owner_id, client_ids=[client.pk])

@@ -109,6 +109,7 @@ def test_every_beat_task_is_registered_when_a_worker_starts(tmp_path):
         "engagements.tasks.evaluate_everyone",
         "engagements.tasks.send_due_emails",
         "engagements.tasks.take_weekly_snapshots",
+        "integrations.tasks.deliver_webhooks",
     ]
 
 
@@ -126,7 +127,8 @@ def test_by_default_health_snapshots_are_looked_for_every_hour(tmp_path):
 
 
 def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tmp_path):
-    assert beat_schedule(tmp_path, HEALTH_SNAPSHOT_CRON="disable", SEND_EMAILS_CRON="disable") == {
+    others_off = {"HEALTH_SNAPSHOT_CRON", "SEND_EMAILS_CRON", "DELIVER_WEBHOOKS_CRON"}
+    assert beat_schedule(tmp_path, **dict.fromkeys(others_off, "disable")) == {
         "evaluate-flags": {
             "task": "engagements.tasks.evaluate_everyone",
             "minute": list(range(0, 60, 5)),
@@ -152,6 +154,16 @@ def test_evaluate_flags_cron_sets_another_schedule(tmp_path):
 def test_a_malformed_evaluate_flags_cron_fails_start_up_naming_the_variable(tmp_path, value):
     message = refused(start(tmp_path, EVALUATE_FLAGS_CRON=value))
     assert message.startswith(f"EVALUATE_FLAGS_CRON={value!r} is not a cron schedule")
+
+
+def test_by_default_webhooks_are_delivered_every_minute_and_can_be_disabled(tmp_path):
+    entry = beat_schedule(tmp_path)["deliver-webhooks"]
+    assert (entry["task"], entry["minute"], entry["hour"]) == (
+        "integrations.tasks.deliver_webhooks",
+        list(range(60)),
+        list(range(24)),
+    )
+    assert "deliver-webhooks" not in beat_schedule(tmp_path, DELIVER_WEBHOOKS_CRON="disable")
 
 
 def test_a_schedule_every_minute_expires_within_the_minute(tmp_path):

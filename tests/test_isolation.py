@@ -8,10 +8,13 @@ signed-in user by itself (a review week) are in SCOPED_KWARGS. A kwarg this file
 fails its test, so that nobody adds an id-taking URL that the isolation test silently skips.
 
 For the outsider, GET and POST (plain and HTMX) must each be 404 or 405 — never a page, a
-redirect or an error — and at least one must be 404. The owner, on the same URL, must not get a
+redirect or an error — and at least one must be 404. API routes (/api/v1/) are asked with the
+outsider's bearer token and JSON bodies (GET, POST, PATCH), the body of a route that needs one
+from API_BODIES. The owner, on the same URL, must not get a
 404: that proves the kwargs were filled with objects the view really looks up.
 """
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +27,7 @@ from django.utils import timezone
 from clients.models import DayOff, FreelancerProfile
 from clients.scripts_model import MessageScript
 from engagements.models import ChangeRecord, Flag, Rule, Severity
+from integrations.models import ApiToken, CalendarFeed, WebhookEndpoint
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -61,6 +65,9 @@ KWARG_OBJECTS = {
     "working_window_id": "working_window",
     "key": "message_script",  # /scripts/<slug:key>/…: a script is named by its key, per owner
     "script_key": "message_script",
+    "token_id": "api_token",
+    "feed_id": "calendar_feed",
+    "webhook_id": "webhook_endpoint",
 }
 # The attribute a URL names an object by, when it is not the primary key.
 URL_ATTRIBUTES = {"messagescript": "key"}
@@ -79,6 +86,9 @@ SEGMENT_OBJECTS = {
     "days_off": "day_off",
     "hours": "working_window",
     "windows": "working_window",
+    "api-tokens": "api_token",
+    "calendar": "calendar_feed",
+    "webhooks": "webhook_endpoint",
 }
 GENERIC_KWARGS = {"pk", "id"}
 # Kwargs that name no object: the view scopes them to the signed-in user itself (the weekly
@@ -87,6 +97,16 @@ GENERIC_KWARGS = {"pk", "id"}
 SCOPED_KWARGS = {
     # Last ISO week: never "the future" in any time zone, whatever the moment.
     "week": lambda: f"{timezone.now() - timedelta(weeks=1):%G-W%V}",
+    # The calendar feed's token is its own key (tests/web/test_calendar_feed.py tries others).
+    "token": lambda: "cal_not-a-token",
+}
+# API operations that need a body to get past validation to the lookup.
+API_BODIES = {
+    "snooze": lambda: {
+        "until": (timezone.now() + timedelta(days=1)).isoformat(),
+        "reason": "Later",
+    },
+    "resolve": lambda: {"note": "Done"},
 }
 
 KWARG = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
@@ -183,6 +203,8 @@ def make_world(user) -> dict:
     engagement = EngagementFactory(client=client)
     expectation = ExpectationFactory(engagement=engagement)
     interaction = InteractionFactory(client=client, needs_reply=True)
+    api_token, bearer = ApiToken.issue(user.pk, "Isolation")
+    api_token.bearer = bearer  # the token itself, for the API routes
     return {
         "client": client,
         "contact": ContactFactory(client=client),
@@ -215,6 +237,11 @@ def make_world(user) -> dict:
         "message_script": MessageScript.objects.create(
             owner=user, key=f"{user.username}-chaser", title="Chaser", body="Any news?"
         ),
+        "api_token": api_token,
+        "calendar_feed": CalendarFeed.issue(user.pk, client)[0],
+        "webhook_endpoint": WebhookEndpoint.objects.create(
+            owner=user, url="https://hooks.example.com/rapport", events=["flag.raised"], secret="s"
+        ),
     }
 
 
@@ -228,7 +255,9 @@ def outsider_world(outsider):
     return make_world(outsider)
 
 
-def statuses(client, url) -> dict[str, int]:
+def statuses(client, url, world) -> dict[str, int]:
+    if url.startswith("/api/"):
+        return api_statuses(client, url, world)
     htmx = {"HTTP_HX_REQUEST": "true"}
     return {
         "GET": client.get(url).status_code,
@@ -249,6 +278,21 @@ def test_the_walk_finds_the_projects_urls():
     } <= {r.name for r in ID_ROUTES}
     assert not {r.name for r in ALL_ROUTES} & SKIPPED_NAMES
     assert not [r for r in ALL_ROUTES if r.route.startswith("admin/")]
+    assert {"settings-api-token-revoke", "settings-webhook-edit", "settings-calendar-delete"} <= {
+        r.name for r in ID_ROUTES
+    }
+    assert [r for r in ID_ROUTES if r.route.startswith("api/v1/flags/")]
+
+
+def api_statuses(client, url, world) -> dict[str, int]:
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {world['api_token'].bearer}"}
+    body = API_BODIES.get(url.rstrip("/").rsplit("/", 1)[-1], dict)()
+    sent = {"data": json.dumps(body), "content_type": "application/json", **bearer}
+    return {
+        "GET": client.get(url, **bearer).status_code,
+        "POST": client.post(url, **sent).status_code,
+        "PATCH": client.patch(url, **sent).status_code,
+    }
 
 
 @pytest.mark.parametrize(("route", "owners_only"), list(variants()))
@@ -263,7 +307,7 @@ def test_an_outsider_gets_404_for_the_owners_objects(
     url = route.url(objects)
     client.force_login(outsider)
 
-    seen = statuses(client, url)
+    seen = statuses(client, url, outsider_world)
 
     wrong = {how: code for how, code in seen.items() if code not in (404, 405)}
     assert not wrong, f"{url} as an outsider: {seen} (only 404, or 405, is allowed)"
@@ -275,10 +319,11 @@ def test_the_owner_reaches_the_same_urls(route, client, owner_world, user):
     url = route.url([owner_world[key] for key in route.objects()])
     client.force_login(user)
 
-    get = client.get(url).status_code
+    seen = statuses(client, url, owner_world)
+    get = seen["GET"]
     assert get != 404, f"the owner gets 404 for GET {url}: the kwargs name the wrong objects"
     if get == 405:  # POST-only: an empty POST may be refused (400, a form), but not as missing
-        post = client.post(url, {}).status_code
+        post = seen["POST"]
         assert post != 404, f"the owner gets 404 for POST {url}: the kwargs name the wrong objects"
 
 

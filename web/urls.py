@@ -10,6 +10,7 @@ from web.views import (
     email_links,
     expectations,
     flags,
+    integrations,
     interactions,
     profile,
     reminders,
@@ -48,6 +49,38 @@ settings_pages = [
     path("two-factor/confirm/", accounts.two_factor_confirm, name="settings-two-factor-confirm"),
     path("two-factor/codes/", accounts.two_factor_recovery_codes, name="settings-two-factor-codes"),
     path("two-factor/disable/", accounts.two_factor_disable, name="settings-two-factor-disable"),
+    # Rapport in other tools: tokens, the calendar feed, webhooks, import, export, the account.
+    path("api-tokens/", integrations.api_tokens, name="settings-api-tokens"),
+    path(
+        "api-tokens/<int:pk>/revoke/",
+        integrations.api_token_revoke,
+        name="settings-api-token-revoke",
+    ),
+    path("calendar/", integrations.calendar_feeds, name="settings-calendar"),
+    path(
+        "calendar/<int:pk>/regenerate/",
+        integrations.calendar_feed_regenerate,
+        name="settings-calendar-regenerate",
+    ),
+    path(
+        "calendar/<int:pk>/delete/",
+        integrations.calendar_feed_delete,
+        name="settings-calendar-delete",
+    ),
+    path("webhooks/", integrations.webhook_list, name="settings-webhooks"),
+    path("webhooks/<int:pk>/", integrations.webhook_edit, name="settings-webhook-edit"),
+    path("webhooks/<int:pk>/enable/", integrations.webhook_enable, name="settings-webhook-enable"),
+    path("webhooks/<int:pk>/secret/", integrations.webhook_secret, name="settings-webhook-secret"),
+    path("webhooks/<int:pk>/delete/", integrations.webhook_delete, name="settings-webhook-delete"),
+    path("import/", integrations.import_page, name="settings-import"),
+    path("import/confirm/", integrations.import_confirm, name="settings-import-confirm"),
+    path("import/template.csv", integrations.import_template, name="settings-import-template"),
+    path("export/", integrations.export_page, name="settings-export"),
+    path("export/clients.csv", integrations.export_clients, name="export-clients"),
+    path("export/interactions.csv", integrations.export_interactions, name="export-interactions"),
+    path("export/flags.csv", integrations.export_flags, name="export-flags"),
+    path("export/account.zip", integrations.export_account, name="export-account"),
+    path("account/", integrations.account_page, name="settings-account"),
 ]
 
 review_pages = [
@@ -96,4 +129,6 @@ urlpatterns = [
     path("review/", include(review_pages)),
     path("email/", include(email_pages)),
     path("scripts/", include(script_pages)),
+    # The calendar feed: opened by its token alone (calendar apps have no session).
+    path("calendar/<str:token>.ics", integrations.calendar_feed, name="calendar-feed"),
 ]

@@ -1,12 +1,12 @@
 """Flags: signals raised by the rules, one live flag per (owner, rule, subject)."""
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Client
 from clients.ownership import Owned, OwnedQuerySet
-from engagements import dashboard_cache
+from engagements import dashboard_cache, events
 from engagements.models.change_record import ChangeRecord
 from engagements.models.engagement import Expectation
 from engagements.models.interaction import Interaction
@@ -155,7 +155,10 @@ class Flag(Owned):
 
     def _transition(self, from_states, **changes) -> bool:
         """Conditional update from one of `from_states`; False if someone else moved it first."""
-        done = Flag.objects.filter(pk=self.pk, state__in=from_states).update(**changes)
+        with transaction.atomic():  # the change and what it announces commit together
+            done = Flag.objects.filter(pk=self.pk, state__in=from_states).update(**changes)
+            if done and changes.get("state") == self.State.RESOLVED:
+                events.announce_flags(Flag, self.owner_id, [(events.FLAG_RESOLVED, self.pk)])
         if done:
             dashboard_cache.changed(self.owner_id)
             for name, value in changes.items():

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from engagements.evaluation import evaluate
+from integrations.models import ApiToken, CalendarFeed, WebhookEndpoint
 from tests.factories import ExpectationFactory, InteractionFactory
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,14 @@ def test_every_page_fits_a_phone_and_names_its_controls(page, user):
             summary="Können Sie mir bitte bis morgen früh die überarbeitete Fassung schicken?",
         )
     evaluate(user.pk)
+    ApiToken.issue(user.pk, "Zapier: log WhatsApp messages from the shared team number")
+    CalendarFeed.issue(user.pk, client)
+    WebhookEndpoint.objects.create(
+        owner=user,
+        url="https://hooks.example.com/webhook/4f1c2a9e-very-long-path/rapport-events",
+        events=["flag.raised", "flag.escalated", "flag.resolved", "interaction.logged"],
+        secret="whsec_x",
+    )
     pages = [
         "/",
         "/clients/",
@@ -61,6 +70,12 @@ def test_every_page_fits_a_phone_and_names_its_controls(page, user):
         "/settings/hours/",
         "/settings/days-off/",
         "/settings/thresholds/",
+        "/settings/api-tokens/",
+        "/settings/calendar/",
+        "/settings/webhooks/",
+        "/settings/import/",
+        "/settings/export/",
+        "/settings/account/",
         "/email/sent/",
         "/review/",
     ]
