@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -302,7 +303,13 @@ def check_values(obj: models.Model, fields: Iterable[models.Field[Any, Any]]) ->
 
 
 def delete_account(user: AbstractBaseUser) -> dict[str, int]:
-    """Every row of the account, and the user: (model label → rows deleted)."""
+    """Every row of the account, and the user: (model label → rows deleted). Sign-in records
+    (django-axes) are kept by user name rather than by foreign key, so they go by name."""
+    name = user.get_username()
     with transaction.atomic():
         _, per_model = user.delete()
+        for model in (AccessAttempt, AccessFailureLog, AccessLog):
+            deleted, _ = model.objects.filter(username=name).delete()
+            if deleted:
+                per_model[model._meta.label] = deleted
     return per_model
