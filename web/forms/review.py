@@ -5,7 +5,7 @@ from django import forms
 from engagements.models import ReviewEntry
 
 
-class ReviewEntryForm(forms.ModelForm[ReviewEntry]):
+class ReviewEntryForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
     class Meta:
         model = ReviewEntry
         fields = ["decision", "note", "concern", "unclear", "peer_advice"]
