@@ -1,6 +1,10 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.utils import timezone
 
 from clients.models import FreelancerProfile
+from clients.validation import TEXT_LIMIT
+from web.views.problem import problem
 
 
 class FreelancerTimezoneMiddleware:
@@ -18,3 +22,46 @@ class FreelancerTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class RequestLimitsMiddleware:
+    """Read the query string and a POST's form before any view acts: a request too large
+    (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS) gets a 413 page saying what
+    and how much, and no view runs. Without this a view could act and only then trip over the
+    body (a flag acknowledged, then a 400), and Django would answer with its bare 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.GET  # noqa: B018 (parsed now, with Django's limits)
+            if request.method == "POST":
+                request.POST  # noqa: B018
+        except (RequestDataTooBig, TooManyFieldsSent) as error:
+            return too_large(request, error)
+        return self.get_response(request)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
+
+
+def too_large(request, error: Exception):
+    if isinstance(error, TooManyFieldsSent):
+        return problem(
+            request,
+            413,
+            "That request had too many fields",
+            f"Rapport accepts at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} at once.",
+        )
+    size = request.META.get("CONTENT_LENGTH", "")
+    return problem(
+        request,
+        413,
+        "What you sent was too large" + (f" ({megabytes(int(size))})" if size.isdigit() else ""),
+        f"Rapport accepts at most {megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} at once, and "
+        f"a text box holds at most {TEXT_LIMIT:,} characters.",
+        "Shorten the text (a long document is better kept elsewhere, with a link to it in "
+        "Rapport) and send it again.",
+    )
