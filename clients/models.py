@@ -276,7 +276,7 @@ class Client(Owned):
         super().clean()
         # The unique constraint says the same, but as a form-wide error, and not at all when
         # the form excludes `owner` (it always does: the owner is never typed).
-        if self.owner_id and self.name:
+        if self.owner_id and self.name and "\x00" not in self.name:  # the field says no to NUL
             taken = Client.objects.filter(owner_id=self.owner_id, name__iexact=self.name).exclude(
                 pk=self.pk
             )

@@ -2,7 +2,7 @@
 
 The pages are found as tests/test_isolation.py finds them, by walking the URL patterns (a new
 page is fuzzed the day it is added). Each is opened as the signed-in owner of one of each kind
-of object; its forms (and the buttons that post elsewhere) are read from the HTML, and the
+of object (the `world` fixture); its forms (and the buttons that post elsewhere) are read from the HTML, and the
 query parameters from its links. Hypothesis (derandomized: a run is repeatable) then sends one
 of them with plausible values, except for the fields of one kind (dates, times, texts, numbers,
 choices, hidden ids, `next`), all or one of which get a hostile value: a NUL byte, a huge text,
@@ -30,9 +30,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from clients.validation import TEXT_LIMIT
-from engagements import emails
-from engagements.evaluation import evaluate
-from tests.test_isolation import ALL_ROUTES, make_world
+from tests.test_isolation import ALL_ROUTES
 
 # The most damaging value of each kind first: hypothesis tries the simplest plan (index 0) first.
 ANY = ["", "\x00", "a\x00b"]
@@ -127,18 +125,6 @@ class PageParts(HTMLParser):
 
 def field_of(kind: str, value: str) -> dict:
     return {"kind": kind if kind in HOSTILE else "text", "value": value, "options": []}
-
-
-@pytest.fixture
-def world(user, profile):
-    """One of each object (tests/test_isolation.py), a flag on the dashboard, a reminder to
-    cancel, and this week's review to fill in."""
-    objects = make_world(user)
-    emails.schedule_follow_up(
-        client=objects["client"], note="Call back", remind_at=timezone.now() + timedelta(days=2)
-    )
-    evaluate(user.pk)
-    return objects
 
 
 # One example: which value of the kind, into every field of that kind or one, which other
