@@ -109,7 +109,7 @@ MIDDLEWARE = [
 
 # Pages load scripts and styles from this site only: no inline script without the request's nonce
 # ({{ CSP_NONCE }}), no inline style, no eval (htmx is told not to need it, in base.html), and no
-# framing. docs/decisions/0012-content-security-policy.md.
+# framing. docs/decisions/0012-content-security-policy-and-https.md.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -18,4 +18,3 @@ def test_pages_carry_a_strict_content_security_policy_and_a_permissions_policy(w
     assert "unsafe" not in response["Content-Security-Policy"]
     assert "camera=()" in response["Permissions-Policy"]
     assert "clipboard-write=(self)" in response["Permissions-Policy"]
-
