@@ -103,7 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, so that it runs before any view and before the CSRF check reads the form.
+    # Last, where request.user and request.htmx are set; it still answers before any view runs
+    # and before the CSRF check reads the form (docs/decisions/0013).
     "web.middleware.RequestLimitsMiddleware",
 ]
 

@@ -59,7 +59,8 @@ def too_large(request, error: Exception):
     return problem(
         request,
         413,
-        "What you sent was too large" + (f" ({megabytes(int(size))})" if size.isdigit() else ""),
+        "What you sent was too large"
+        + (f" ({megabytes(int(size))})" if size.isdigit() and len(size) < 16 else ""),
         f"Rapport accepts at most {megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} at once, and "
         f"a text box holds at most {TEXT_LIMIT:,} characters.",
         "Shorten the text (a long document is better kept elsewhere, with a link to it in "
