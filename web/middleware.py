@@ -39,8 +39,21 @@ class RequestLimitsMiddleware:
             if request.method == "POST":
                 request.POST  # noqa: B018
         except (RequestDataTooBig, TooManyFieldsSent) as error:
+            drain(request)
             return too_large(request, error)
         return self.get_response(request)
+
+
+DRAIN_LIMIT = 32_000_000
+
+
+def drain(request) -> None:
+    """Read what is left of the body (up to DRAIN_LIMIT) before answering: a server that answers
+    while the browser is still sending closes the connection, and the browser shows a network
+    error instead of the answer."""
+    left = DRAIN_LIMIT
+    while left > 0 and (chunk := request.read(min(left, 65536))):
+        left -= len(chunk)
 
 
 def megabytes(size: int) -> str:
