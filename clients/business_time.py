@@ -195,7 +195,11 @@ class BusinessCalendar:
         except KeyError:
             if len(self._sums) >= SUMS_KEPT:
                 self._sums.clear()
-            self._sums[key] = result = compute(key[1], key[2])
+            try:
+                result = compute(key[1], key[2])
+            except OverflowError:  # the answer lies past year 9999: none that can be told
+                result = None
+            self._sums[key] = result
             return result
 
     def _open(self, day: date) -> bool:

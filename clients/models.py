@@ -14,6 +14,7 @@ from clients.business_time import BusinessCalendar, Window, shared_calendar, val
 from clients.changes import ChangeTracked
 from clients.ownership import Owned
 from clients.timezones import validate_timezone
+from clients.validation import TEXT_LIMIT, no_nul, text_validators, validate_date_in_range
 
 
 class Channel(models.TextChoices):
@@ -64,10 +65,13 @@ class FreelancerProfile(models.Model):
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     holiday_country = models.CharField(
-        max_length=3, blank=True, help_text="ISO country code for public holidays, e.g. DE, US, GB."
+        max_length=3,
+        blank=True,
+        validators=[no_nul],
+        help_text="ISO country code for public holidays, e.g. DE, US, GB.",
     )
     holiday_subdiv = models.CharField(
-        max_length=10, blank=True, help_text="State or region, e.g. BY, NY."
+        max_length=10, blank=True, validators=[no_nul], help_text="State or region, e.g. BY, NY."
     )
 
     reply_window_hours = models.PositiveSmallIntegerField(
@@ -226,8 +230,8 @@ class DayOff(models.Model):
     profile = models.ForeignKey(
         FreelancerProfile, on_delete=models.CASCADE, related_name="days_off"
     )
-    date = models.DateField()
-    note = models.CharField(max_length=200, blank=True)
+    date = models.DateField(validators=[validate_date_in_range])
+    note = models.CharField(max_length=200, blank=True, validators=[no_nul])
 
     class Meta:
         ordering = ["date"]
@@ -246,11 +250,11 @@ class Client(Owned):
         PAUSED = "paused", "Paused"
         ENDED = "ended", "Ended"
 
-    name = models.CharField(max_length=200)
-    organisation = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, validators=[no_nul])
+    organisation = models.CharField(max_length=200, blank=True, validators=[no_nul])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=text_validators())
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -272,7 +276,7 @@ class Client(Owned):
         super().clean()
         # The unique constraint says the same, but as a form-wide error, and not at all when
         # the form excludes `owner` (it always does: the owner is never typed).
-        if self.owner_id and self.name:
+        if self.owner_id and self.name and "\x00" not in self.name:  # the field says no to NUL
             taken = Client.objects.filter(owner_id=self.owner_id, name__iexact=self.name).exclude(
                 pk=self.pk
             )
@@ -287,10 +291,10 @@ class Client(Owned):
 class Contact(Owned):
     owner_from = "client"
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[no_nul])
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    role = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[no_nul])
+    role = models.CharField(max_length=100, blank=True, validators=[no_nul])
 
     class Meta:
         ordering = ["name"]
@@ -330,10 +334,13 @@ class Boundaries(ChangeTracked, Owned):
     after_hours_policy = models.CharField(
         max_length=12, choices=AfterHours.choices, default=AfterHours.NOT_OK
     )
-    confirmed_in_writing_at = models.DateTimeField(null=True, blank=True)
+    confirmed_in_writing_at = models.DateTimeField(
+        null=True, blank=True, validators=[validate_date_in_range]
+    )
     confirmed_reference = models.CharField(
         max_length=300,
         blank=True,
+        validators=[no_nul],
         help_text="Where it was confirmed: an email subject, a contract clause…",
     )
 

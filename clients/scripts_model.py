@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from clients.ownership import Owned
 from clients.scripts import BUILTINS, unknown_placeholders
+from clients.validation import TEXT_LIMIT, no_nul, text_validators
 
 KEY_LENGTH = 40  # Interaction.script's max_length
 
@@ -20,8 +21,8 @@ class MessageScript(Owned):
     key = models.SlugField(
         max_length=KEY_LENGTH, help_text="Recorded on interactions sent from it."
     )
-    title = models.CharField(max_length=120)
-    body = models.TextField()
+    title = models.CharField(max_length=120, validators=[no_nul])
+    body = models.TextField(max_length=TEXT_LIMIT, validators=text_validators())
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -27,6 +28,7 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
+SECRET_KEY_MIN_LENGTH = 50  # what `check --deploy` asks for
 
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -41,6 +43,12 @@ if not DEBUG:
             f"DEBUG is off (production mode) and {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
             "not set. Set them, or set DEBUG=1 for local development."
         )
+if not DEBUG and len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"DEBUG is off (production mode) and SECRET_KEY has {len(SECRET_KEY)} characters: it "
+        f"needs at least {SECRET_KEY_MIN_LENGTH}. Generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
 if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-never-used-when-debug-is-off"
 # Secrets at rest (clients/encryption.py): Fernet keys, newest first. In development a key is
@@ -59,6 +67,13 @@ SITE_URL = env_str("SITE_URL", f"http://localhost:{env_int('PORT', 8000)}").rstr
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# HTTPS only, in production unless HTTPS_ONLY=0 (a plain-HTTP setup on a private network):
+# plain HTTP is redirected, browsers are told to use HTTPS for a year (HSTS), cookies are Secure.
+if env_bool("HTTPS_ONLY", not DEBUG):
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +84,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "template_partials",
     "axes",
     "django_otp",
@@ -84,6 +100,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,7 +115,35 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, where request.user and request.htmx are set; it still answers before any view runs
+    # and before the CSRF check reads the form (docs/decisions/0013).
+    "web.middleware.RequestLimitsMiddleware",
 ]
+
+# Pages load scripts and styles from this site only: no inline script without the request's nonce
+# ({{ CSP_NONCE }}), no inline style, no eval (htmx is told not to need it, in base.html), and no
+# framing. docs/decisions/0012-content-security-policy-and-https.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page uses are off; the script pages copy to the clipboard.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "clipboard-write": ["self"],
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -112,6 +158,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q
 
 from clients import scripts
+from clients.validation import EARLIEST, LATEST
 from engagements.evaluation import load_pass
 from engagements.health import Health, band, health_by_client, iso_monday
 from engagements.models import (
@@ -30,14 +31,16 @@ WEEK_PATTERN = re.compile(r"(\d{4})-W(\d{2})")
 
 
 def parse_week(text: str) -> date | None:
-    """The Monday of an ISO week written "2026-W48"; None if it is not one."""
+    """The Monday of an ISO week written "2026-W48"; None if it is not one, or not within the
+    years a date may have (clients.validation)."""
     match = WEEK_PATTERN.fullmatch(text)
     if not match:
         return None
     try:
-        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         return None
+    return monday if EARLIEST <= monday <= LATEST else None
 
 
 def week_label(week: date) -> str:

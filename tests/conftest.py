@@ -3,10 +3,12 @@ REQUIRE_SERVICES=1 (set by .ci/run), where a missing service fails the test inst
 
 import os
 import shutil
+from datetime import timedelta
 
 import pytest
 import redis
 from django.db import connection
+from django.utils import timezone
 
 from clients.models import FreelancerProfile
 from config.celery import app as celery_app
@@ -69,6 +71,22 @@ def profile(user):
     profile.timezone = "Europe/Berlin"
     profile.save()
     return profile
+
+
+@pytest.fixture
+def world(user, profile):
+    """Alice's one of each object (tests/test_isolation.py), a flag on her dashboard, a reminder
+    to cancel and this week's review to fill in: what the tests that visit every page use."""
+    from engagements import emails
+    from engagements.evaluation import evaluate
+    from tests.test_isolation import make_world
+
+    objects = make_world(user)
+    emails.schedule_follow_up(
+        client=objects["client"], note="Call back", remind_at=timezone.now() + timedelta(days=2)
+    )
+    evaluate(user.pk)
+    return objects
 
 
 @pytest.fixture

@@ -106,6 +106,51 @@ def test_production_mode_starts_with_a_secret_key_and_allowed_hosts(tmp_path):
     ]
 
 
+def production(**env) -> dict:
+    """The README's production recipe ("In production"), with `env` on top."""
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": "s3cret-" * 8,
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "rapport.example.com",
+        "DATABASE_URL": "postgres://rapport:pw@db.example.com:5432/rapport",
+        "REDIS_URL": "redis://redis.example.com:6379/0",
+        "EMAIL_URL": "smtp://user:pass@smtp.example.com:587/?tls=1",
+        "SITE_URL": "https://rapport.example.com",
+    } | env
+
+
+def test_production_mode_refuses_a_secret_key_shorter_than_50_characters(tmp_path):
+    message = refused(start(tmp_path, **production(SECRET_KEY="short")))
+    assert "SECRET_KEY has 5 characters: it needs at least 50" in message
+
+
+def test_the_production_recipe_passes_the_deployment_checks(tmp_path):
+    result = fresh_start.start(
+        tmp_path,
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        **production(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+HTTPS = (
+    "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+    "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, sep='|')"
+)
+
+
+def test_production_is_https_only_unless_told_it_runs_on_plain_http(tmp_path):
+    https = fresh_start.start(tmp_path, f"import django; django.setup(); {HTTPS}", **production())
+    assert https.stdout.split() == ["True|31536000|True|True"], https.stderr
+    plain = fresh_start.start(
+        tmp_path, f"import django; django.setup(); {HTTPS}", **production(HTTPS_ONLY="0")
+    )
+    assert plain.stdout.split() == ["False|0|False|False"], plain.stderr
+
+
 # --- env helpers -----------------------------------------------------------------------------
 
 

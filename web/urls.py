@@ -1,8 +1,9 @@
 """Every page's URL, with the same paths and names as before the pages had an app of their own.
 Mounted at the site's root by config/urls.py."""
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from web.converters import IdConverter
 from web.views import (
     accounts,
     clients,
@@ -19,21 +20,23 @@ from web.views import (
     sent_emails,
 )
 
+register_converter(IdConverter, "id")
+
 client_pages = [
     path("", clients.client_list, name="client-list"),
     path("new/", clients.client_create, name="client-create"),
-    path("<int:pk>/", clients.client_detail, name="client-detail"),
-    path("<int:pk>/edit/", clients.client_edit, name="client-edit"),
-    path("<int:pk>/timeline/", clients.client_timeline, name="client-timeline"),
+    path("<id:pk>/", clients.client_detail, name="client-detail"),
+    path("<id:pk>/edit/", clients.client_edit, name="client-edit"),
+    path("<id:pk>/timeline/", clients.client_timeline, name="client-timeline"),
     # Engagement and expectation forms open from the client page.
-    path("<int:pk>/engagements/new/", expectations.engagement_create, name="engagement-create"),
-    path("engagements/<int:pk>/edit/", expectations.engagement_edit, name="engagement-edit"),
+    path("<id:pk>/engagements/new/", expectations.engagement_create, name="engagement-create"),
+    path("engagements/<id:pk>/edit/", expectations.engagement_edit, name="engagement-edit"),
     path(
-        "engagements/<int:pk>/expectations/new/",
+        "engagements/<id:pk>/expectations/new/",
         expectations.expectation_create,
         name="expectation-create",
     ),
-    path("expectations/<int:pk>/edit/", expectations.expectation_edit, name="expectation-edit"),
+    path("expectations/<id:pk>/edit/", expectations.expectation_edit, name="expectation-edit"),
 ]
 
 settings_pages = [
@@ -42,7 +45,7 @@ settings_pages = [
     path("hours/", profile.working_hours, name="settings-hours"),
     path("hours/row/", profile.working_hours_row, name="settings-hours-row"),
     path("days-off/", profile.days_off, name="settings-days-off"),
-    path("days-off/<int:pk>/delete/", profile.day_off_delete, name="settings-day-off-delete"),
+    path("days-off/<id:pk>/delete/", profile.day_off_delete, name="settings-day-off-delete"),
     path("thresholds/", profile.thresholds, name="settings-thresholds"),
     path("two-factor/", accounts.two_factor, name="settings-two-factor"),
     path("two-factor/start/", accounts.two_factor_start, name="settings-two-factor-start"),
@@ -52,26 +55,26 @@ settings_pages = [
     # Rapport in other tools: tokens, the calendar feed, webhooks, import, export, the account.
     path("api-tokens/", integrations.api_tokens, name="settings-api-tokens"),
     path(
-        "api-tokens/<int:pk>/revoke/",
+        "api-tokens/<id:pk>/revoke/",
         integrations.api_token_revoke,
         name="settings-api-token-revoke",
     ),
     path("calendar/", integrations.calendar_feeds, name="settings-calendar"),
     path(
-        "calendar/<int:pk>/regenerate/",
+        "calendar/<id:pk>/regenerate/",
         integrations.calendar_feed_regenerate,
         name="settings-calendar-regenerate",
     ),
     path(
-        "calendar/<int:pk>/delete/",
+        "calendar/<id:pk>/delete/",
         integrations.calendar_feed_delete,
         name="settings-calendar-delete",
     ),
     path("webhooks/", integrations.webhook_list, name="settings-webhooks"),
-    path("webhooks/<int:pk>/", integrations.webhook_edit, name="settings-webhook-edit"),
-    path("webhooks/<int:pk>/enable/", integrations.webhook_enable, name="settings-webhook-enable"),
-    path("webhooks/<int:pk>/secret/", integrations.webhook_secret, name="settings-webhook-secret"),
-    path("webhooks/<int:pk>/delete/", integrations.webhook_delete, name="settings-webhook-delete"),
+    path("webhooks/<id:pk>/", integrations.webhook_edit, name="settings-webhook-edit"),
+    path("webhooks/<id:pk>/enable/", integrations.webhook_enable, name="settings-webhook-enable"),
+    path("webhooks/<id:pk>/secret/", integrations.webhook_secret, name="settings-webhook-secret"),
+    path("webhooks/<id:pk>/delete/", integrations.webhook_delete, name="settings-webhook-delete"),
     path("import/", integrations.import_page, name="settings-import"),
     path("import/confirm/", integrations.import_confirm, name="settings-import-confirm"),
     path("import/template.csv", integrations.import_template, name="settings-import-template"),
@@ -86,7 +89,7 @@ settings_pages = [
 review_pages = [
     path("", review.review, name="review"),
     path("<str:week>/", review.review, name="review-week"),
-    path("<str:week>/clients/<int:client_id>/", review.save_entry, name="review-entry"),
+    path("<str:week>/clients/<id:client_id>/", review.save_entry, name="review-entry"),
     path("<str:week>/complete/", review.complete, name="review-complete"),
 ]
 
@@ -108,10 +111,10 @@ script_pages = [
     path("new/", scripts.script_create, name="script-create"),
     path("<slug:key>/edit/", scripts.script_edit, name="script-edit"),
     path("<slug:key>/delete/", scripts.script_delete, name="script-delete"),
-    path("client/<int:client_id>/", scripts.client_scripts, name="client-scripts"),
-    path("client/<int:client_id>/<slug:key>/", scripts.client_script, name="client-script"),
+    path("client/<id:client_id>/", scripts.client_scripts, name="client-scripts"),
+    path("client/<id:client_id>/<slug:key>/", scripts.client_script, name="client-script"),
     path(
-        "client/<int:client_id>/<slug:key>/log/",
+        "client/<id:client_id>/<slug:key>/log/",
         scripts.log_script_sent,
         name="client-script-log",
     ),
@@ -119,10 +122,10 @@ script_pages = [
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
-    path("flags/<int:pk>/", flags.actions, name="flag-actions"),
-    path("flags/<int:pk>/acknowledge/", flags.acknowledge, name="flag-acknowledge"),
-    path("flags/<int:pk>/snooze/", flags.snooze, name="flag-snooze"),
-    path("flags/<int:pk>/resolve/", flags.resolve, name="flag-resolve"),
+    path("flags/<id:pk>/", flags.actions, name="flag-actions"),
+    path("flags/<id:pk>/acknowledge/", flags.acknowledge, name="flag-acknowledge"),
+    path("flags/<id:pk>/snooze/", flags.snooze, name="flag-snooze"),
+    path("flags/<id:pk>/resolve/", flags.resolve, name="flag-resolve"),
     path("interactions/new/", interactions.new_interaction, name="interaction-new"),
     path("clients/", include(client_pages)),
     path("settings/", include(settings_pages)),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from clients.changes import ChangeNote
 from clients.models import Channel, Client
 from clients.ownership import Owned, OwnedQuerySet
+from clients.validation import no_nul
 from engagements.models.engagement import Engagement, Expectation, Party
 
 
@@ -43,7 +44,7 @@ class ChangeRecord(Owned):
     requested_by = models.CharField(max_length=10, choices=Party.choices, default=Party.FREELANCER)
     changed_at = models.DateTimeField(default=timezone.now)
     confirmed_in_writing = models.BooleanField(default=False)
-    confirmed_reference = models.CharField(max_length=300, blank=True)
+    confirmed_reference = models.CharField(max_length=300, blank=True, validators=[no_nul])
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ChangeRecordQuerySet.as_manager()

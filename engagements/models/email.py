@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.ownership import Owned, OwnedQuerySet
+from clients.validation import no_nul, validate_date_in_range
 
 # A row left in "sending" longer than this was claimed by a worker that died: it is sent again.
 # Far longer than one send run (engagements.sender.RUN_BUDGET) plus an SMTP timeout.
@@ -170,8 +171,10 @@ class FollowUp(Owned):
 
     owner_from = "client"
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="follow_ups")
-    note = models.CharField(max_length=300)
-    remind_at = models.DateTimeField(help_text="The moment asked for.")
+    note = models.CharField(max_length=300, validators=[no_nul])
+    remind_at = models.DateTimeField(
+        help_text="The moment asked for.", validators=[validate_date_in_range]
+    )
     send_at = models.DateTimeField(help_text="When it goes: the moment, or the next working start.")
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from clients.changes import ChangeTracked
 from clients.models import Client
 from clients.ownership import Owned
+from clients.validation import TEXT_LIMIT, no_nul, text_validators, validate_date_in_range
 
 
 class Party(models.TextChoices):
@@ -31,11 +32,11 @@ class Engagement(ChangeTracked, Owned):
     tracked_fields = ("title", "scope", "end")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="engagements")
-    title = models.CharField(max_length=200)
-    goals = models.TextField(blank=True)
-    scope = models.TextField(blank=True)
-    start = models.DateField(default=date.today)
-    end = models.DateField(null=True, blank=True)
+    title = models.CharField(max_length=200, validators=[no_nul])
+    goals = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=text_validators())
+    scope = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=text_validators())
+    start = models.DateField(default=date.today, validators=[validate_date_in_range])
+    end = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
 
     class Meta:
@@ -82,13 +83,13 @@ class Expectation(ChangeTracked, Owned):
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="expectations", editable=False
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[no_nul])
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.DELIVERABLE)
     owed_by = models.CharField(max_length=10, choices=Party.choices, default=Party.FREELANCER)
-    due = models.DateField()
+    due = models.DateField(validators=[validate_date_in_range])
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     confirmed_in_writing = models.BooleanField(default=False)
-    confirmed_reference = models.CharField(max_length=300, blank=True)
+    confirmed_reference = models.CharField(max_length=300, blank=True, validators=[no_nul])
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.ownership import Owned, OwnedQuerySet
+from clients.validation import TEXT_LIMIT, no_nul, text_validators, validate_date_in_range
 from engagements import dashboard_cache, events
 from engagements.models.change_record import ChangeRecord
 from engagements.models.engagement import Expectation
@@ -106,11 +107,13 @@ class Flag(Owned):
         default=timezone.now, help_text="When a pass last changed what it says."
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    snoozed_until = models.DateTimeField(null=True, blank=True)
-    snooze_reason = models.CharField(max_length=300, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True, validators=[validate_date_in_range])
+    snooze_reason = models.CharField(max_length=300, blank=True, validators=[no_nul])
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.CharField(max_length=4, choices=ResolvedBy.choices, blank=True)
-    resolution_note = models.TextField(blank=True)
+    resolution_note = models.TextField(
+        blank=True, max_length=TEXT_LIMIT, validators=text_validators()
+    )
 
     objects = FlagQuerySet.as_manager()
 

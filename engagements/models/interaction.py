@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clients.models import Channel, Client, Contact, FreelancerProfile
 from clients.ownership import Owned, OwnedQuerySet
+from clients.validation import no_nul, validate_date_in_range
 from engagements import dashboard_cache
 from engagements.models.engagement import Engagement
 
@@ -98,8 +99,8 @@ class Interaction(Owned):
     )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    occurred_at = models.DateTimeField(default=timezone.now)
-    summary = models.CharField(max_length=500, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, validators=[validate_date_in_range])
+    summary = models.CharField(max_length=500, blank=True, validators=[no_nul])
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
     needs_reply = models.BooleanField(default=False)
     tone = models.CharField(max_length=10, choices=Tone.choices, default=Tone.NEUTRAL)
@@ -107,6 +108,7 @@ class Interaction(Owned):
         "underlying concern",
         max_length=500,
         blank=True,
+        validators=[no_nul],
         help_text="What is the client really worried about?",
     )
     script = models.CharField(

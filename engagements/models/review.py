@@ -4,6 +4,7 @@ from django.db import models
 
 from clients.models import Client
 from clients.ownership import Owned
+from clients.validation import TEXT_LIMIT, text_validators
 
 
 class WeeklyReview(Owned):
@@ -33,10 +34,25 @@ class ReviewEntry(Owned):
     review = models.ForeignKey(WeeklyReview, on_delete=models.CASCADE, related_name="entries")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="review_entries")
     decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
-    note = models.TextField(blank=True)
-    concern = models.TextField("What is the client's underlying concern?", blank=True)
-    unclear = models.TextField("Which expectation was unclear?", blank=True)
-    peer_advice = models.TextField("What would you tell a peer in your place?", blank=True)
+    note = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=text_validators())
+    concern = models.TextField(
+        "What is the client's underlying concern?",
+        blank=True,
+        max_length=TEXT_LIMIT,
+        validators=text_validators(),
+    )
+    unclear = models.TextField(
+        "Which expectation was unclear?",
+        blank=True,
+        max_length=TEXT_LIMIT,
+        validators=text_validators(),
+    )
+    peer_advice = models.TextField(
+        "What would you tell a peer in your place?",
+        blank=True,
+        max_length=TEXT_LIMIT,
+        validators=text_validators(),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -4,8 +4,9 @@
 `chromium_path` fixture: skip without it, fail under REQUIRE_SERVICES=1). One browser per test
 module, a fresh context (cookies, storage) per test.
 
-Every page a test opens is watched: an uncaught JavaScript error or a 5xx response fails the
-test at teardown, even if the assertions about the page happened to pass.
+Every page a test opens is watched: an uncaught JavaScript error, a 5xx response or anything the
+Content-Security-Policy blocked fails the test at teardown, even if the assertions about the page
+happened to pass.
 """
 
 import os
@@ -65,18 +66,32 @@ def browser(chromium_path, playwright_instance):
     browser.close()
 
 
+# Reported to the console by every page the tests open (before any script of the page runs).
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+                + ` at ${e.sourceFile}:${e.lineNumber}`));"""
+
+
 class PageProblems:
-    """What went wrong in the browser while a test ran: JS errors, 5xx responses."""
+    """What went wrong in the browser while a test ran: JS errors, 5xx responses, anything the
+    Content-Security-Policy blocked."""
 
     def __init__(self):
         self.errors: list[str] = []
 
     def watch(self, page):
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
         page.on("pageerror", lambda exc: self.errors.append(f"JavaScript error: {exc}"))
         page.on(
             "response",
             lambda r: r.status >= 500 and self.errors.append(f"{r.status} from {r.url}"),
         )
+        page.on("console", self.console)
+
+    def console(self, message):
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            self.errors.append(f"{text} (on {message.location.get('url')})")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Every page at phone width: nothing scrolls sideways, and every form control has a name a
-screen reader can say (a <label>, aria-label or aria-labelledby)."""
+"""Every page at phone width: nothing scrolls sideways, every form control has a name a screen
+reader can say (a <label>, aria-label or aria-labelledby), and (conftest.py) nothing breaks the
+Content-Security-Policy."""
 
 from datetime import timedelta
 
@@ -77,7 +78,11 @@ def test_every_page_fits_a_phone_and_names_its_controls(page, user):
         "/settings/export/",
         "/settings/account/",
         "/email/sent/",
+        "/email/reminders/",
         "/review/",
+        "/scripts/",
+        f"/scripts/client/{client.pk}/",
+        f"/scripts/client/{client.pk}/acknowledge/",
     ]
     page.set_viewport_size(PHONE)
 

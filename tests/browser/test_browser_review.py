@@ -70,3 +70,24 @@ def test_a_freelancer_completes_the_weekly_review(page, user):
     expect(page.get_by_text(re.compile(r"^Completed "))).to_be_visible()
     expect(page.get_by_role("button", name="Mark this review complete")).to_have_count(0)
     assert WeeklyReview.objects.get(owner=user).completed_at is not None
+
+
+def test_a_note_too_large_to_send_is_refused_above_the_page_and_stays_in_its_box(page, user):
+    ClientFactory(owner=user, name="Acme Robotics")
+    page.goto("/review/")
+    page.evaluate(f"{MARKER} = true")
+    note = page.get_by_role("region", name="Acme Robotics").get_by_label("Note")
+    pasted = "x" * 3_000_000  # what a script could send past the box's maxlength
+    with page.expect_response(is_entry_post, timeout=30_000) as answer:
+        note.evaluate(
+            "(box, text) => { box.value = text; box.dispatchEvent(new Event('change', "
+            "{bubbles: true})); }",
+            pasted,
+        )
+    assert answer.value.status == 413
+    notice = page.locator("#main > .problem")
+    expect(notice).to_contain_text("What you sent was too large")
+    expect(notice).to_contain_text("Nothing was saved.")
+    assert len(note.input_value()) == len(pasted)
+    assert page.evaluate(MARKER)
+    assert not ReviewEntry.objects.exists()

@@ -173,16 +173,16 @@ def test_a_review_can_be_marked_complete(logged_in, acme, user):
 
 def test_past_reviews_are_read_only(logged_in, acme):
     response = logged_in.post(f"/review/2026-W47/clients/{acme.pk}/", {"decision": "walk_away"})
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert "past weeks are read-only" in response.content.decode()
     assert not ReviewEntry.objects.exists()
     assert b"disabled" in logged_in.get("/review/2026-W47/").content
 
 
 def test_an_unknown_decision_is_refused(logged_in, acme):
-    assert (
-        logged_in.post(f"/review/2026-W48/clients/{acme.pk}/", {"decision": "shout"}).status_code
-        == 400
-    )
+    response = logged_in.post(f"/review/2026-W48/clients/{acme.pk}/", {"decision": "shout"})
+    assert response.status_code == 422
+    assert "Choose one of the decisions offered." in response.content.decode()
     assert not ReviewEntry.objects.exists()
 
 

@@ -4,6 +4,7 @@ from django import forms
 
 from clients.changes import ChangeNote
 from clients.models import Boundaries, Channel, Client
+from clients.validation import validate_date_in_range
 from engagements.models import Party
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -85,6 +86,7 @@ class BoundariesForm(forms.ModelForm):
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[validate_date_in_range],
         help_text="Your time. Leave empty if it was never put in writing.",
     )
 

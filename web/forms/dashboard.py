@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from clients.models import Client
+from clients.validation import TEXT_LIMIT, validate_date_in_range
 from engagements.models import Interaction
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -154,6 +155,7 @@ class SnoozeForm(forms.Form):
     until = forms.DateTimeField(
         label="Snooze until",
         widget=LocalDateTimeInput(),
+        validators=[validate_date_in_range],
         error_messages={"required": "Say until when.", "invalid": "Enter a date and time."},
     )
     reason = forms.CharField(
@@ -182,6 +184,7 @@ class SnoozeForm(forms.Form):
 class ResolveForm(forms.Form):
     note = forms.CharField(
         label="How was it resolved?",
+        max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Add a note saying how it was resolved."},
     )

@@ -19,6 +19,7 @@ from django.urls import reverse_lazy
 from clients.business_time import DAY_NAMES, Window, validate_windows
 from clients.models import PROFILE_POSITIVE_FIELDS, DayOff, FreelancerProfile, Weekday
 from clients.timezones import timezone_names
+from clients.validation import validate_date_in_range
 
 WINDOWS_PREFIX = "windows"
 MAX_WINDOWS = 50
@@ -404,6 +405,7 @@ class DayOffForm(forms.ModelForm):
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=DateInput(),
+        validators=[validate_date_in_range],
         help_text="For a longer break: every day from the first to this one is added.",
         error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )

@@ -6,6 +6,7 @@ from django import template
 from django.templatetags.tz import do_timezone
 
 from clients import formats
+from clients.validation import TEXT_LIMIT
 
 register = template.Library()
 
@@ -21,3 +22,9 @@ def in_zone(value, zone):
 
 
 register.filter("duration", formats.duration)
+
+
+@register.simple_tag
+def text_limit() -> int:
+    """`maxlength="{% text_limit %}"` on a text area written by hand: the fields' own limit."""
+    return TEXT_LIMIT

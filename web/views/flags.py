@@ -72,16 +72,16 @@ def actions(request, pk):
 
 @require_POST
 def acknowledge(request, pk):
-    flag = _flag(request, pk)
+    flag, back = _flag(request, pk), safe_next(request)
     changed = flag.acknowledge()
     if flag.clears_on_acknowledge:
-        return _done(request, changed, f"Acknowledged and cleared: {flag.summary}.")
-    return _done(request, changed, f"Acknowledged: {flag.summary}.")
+        return _done(request, back, changed, f"Acknowledged and cleared: {flag.summary}.")
+    return _done(request, back, changed, f"Acknowledged: {flag.summary}.")
 
 
 @require_POST
 def snooze(request, pk):
-    flag = _flag(request, pk)
+    flag, back = _flag(request, pk), safe_next(request)
     form = SnoozeForm(request.POST)
     if form.is_valid():
         until = form.cleaned_data["until"]
@@ -91,17 +91,17 @@ def snooze(request, pk):
             form.add_error(None, str(e))
         else:
             when = date_hm(timezone.localtime(until))
-            return _done(request, changed, f"Snoozed until {when}: {flag.summary}.")
+            return _done(request, back, changed, f"Snoozed until {when}: {flag.summary}.")
     return _failed(request, flag, "snooze", form)
 
 
 @require_POST
 def resolve(request, pk):
-    flag = _flag(request, pk)
+    flag, back = _flag(request, pk), safe_next(request)
     form = ResolveForm(request.POST)
     if form.is_valid():
         changed = flag.resolve(form.cleaned_data["note"])
-        return _done(request, changed, f"Resolved: {flag.summary}.")
+        return _done(request, back, changed, f"Resolved: {flag.summary}.")
     return _failed(request, flag, "resolve", form)
 
 
@@ -110,7 +110,7 @@ STALE = (
 )
 
 
-def _done(request, changed: bool, notice: str):
+def _done(request, back: str | None, changed: bool, notice: str):
     notice = notice if changed else STALE
     if request.htmx:
         context = dashboard_context(request, expanded(request))
@@ -118,7 +118,7 @@ def _done(request, changed: bool, notice: str):
         response = render(request, TEMPLATE + "#live", context)
         return trigger_client_event(response, "flagsChanged")
     (messages.success if changed else messages.info)(request, notice)
-    return redirect(safe_next(request) or "dashboard")
+    return redirect(back or "dashboard")
 
 
 def _failed(request, flag: Flag, action: str, form):

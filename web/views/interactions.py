@@ -10,7 +10,7 @@ from clients.models import Client
 from engagements.services import log_interaction
 from web import wording
 from web.forms.dashboard import InteractionForm
-from web.views.common import safe_next
+from web.views.common import id_param, safe_next
 
 PAGE = "dashboard/log_interaction.html"
 
@@ -21,7 +21,7 @@ def new_interaction(request):
     redirect; on bad input, the form again with the errors beside the fields and nothing saved."""
     if request.method != "POST":
         initial = {}
-        if (client_id := request.GET.get("client", "")).isdigit():
+        if client_id := id_param(request.GET.get("client")):
             initial["client"] = (
                 Client.objects.owned_by(request.user)
                 .filter(pk=client_id)
@@ -31,6 +31,7 @@ def new_interaction(request):
         form = InteractionForm(owner=request.user, initial=initial)
         return render(request, PAGE, {"form": form, "next": safe_next(request)})
 
+    back = safe_next(request)
     form = InteractionForm(request.POST, owner=request.user)
     if form.is_valid():
         client = form.cleaned_data["client"]
@@ -42,13 +43,13 @@ def new_interaction(request):
         except ValidationError as e:  # the model's rules, checked again as it saves
             form.add_model_errors(e)
         else:
-            return _saved(request, interaction)
+            return _saved(request, interaction, back)
     if request.htmx:
         return render(request, "dashboard/dashboard.html#log-form", {"form": form})
-    return render(request, PAGE, {"form": form, "next": safe_next(request)}, status=422)
+    return render(request, PAGE, {"form": form, "next": back}, status=422)
 
 
-def _saved(request, interaction):
+def _saved(request, interaction, back: str | None):
     when = wording.Words(timezone.now()).when(interaction.occurred_at)
     notice = (
         f"Logged: {interaction.get_direction_display().split(' (')[0].lower()} "
@@ -63,4 +64,4 @@ def _saved(request, interaction):
         )
         return trigger_client_event(response, "flagsChanged")
     messages.success(request, notice)
-    return redirect(safe_next(request) or "dashboard")
+    return redirect(back or "dashboard")

@@ -11,16 +11,16 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
+from clients.validation import validate_date_in_range
 from engagements import emails
 from engagements.models import FollowUp, OutboundEmail
 from web.forms.dashboard import LocalDateTimeInput
-from web.views.common import safe_next
+from web.views.common import id_param, safe_next
 
 RECENT_DAYS = 30
 
@@ -35,6 +35,7 @@ class FollowUpForm(forms.Form):
     remind_at = forms.DateTimeField(
         label="When",
         widget=LocalDateTimeInput(),
+        validators=[validate_date_in_range],
         help_text="Your time. Outside your working hours, the reminder waits for the start of "
         "your next working window.",
     )
@@ -51,11 +52,7 @@ def _owned_client(request) -> Client | None:
     raw = request.GET.get("client")
     if not raw:
         return None
-    try:
-        client_id = int(raw)
-    except ValueError:
-        raise Http404("No such client.") from None
-    return get_object_or_404(Client.objects.owned_by(request.user), pk=client_id)
+    return get_object_or_404(Client.objects.owned_by(request.user), pk=id_param(raw))
 
 
 def _default_moment(profile, now):
@@ -74,6 +71,7 @@ def _when(moment) -> str:
 def reminder_new(request):
     client = _owned_client(request)
     initial = {"client": client, "remind_at": _default_moment(request.profile, timezone.now())}
+    back = safe_next(request)
     form = FollowUpForm(request.POST or None, owner=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -88,11 +86,11 @@ def reminder_new(request):
             if follow_up.waited_for_working_hours:
                 notice += " (at the start of your working hours, not at the time you asked)"
             messages.success(request, notice + ".")
-            return redirect(safe_next(request) or "reminder-list")
+            return redirect(back or "reminder-list")
     return render(
         request,
         "email_pages/reminder_form.html",
-        {"form": form, "client": client, "next": safe_next(request)},
+        {"form": form, "client": client, "next": back},
         status=422 if form.is_bound else 200,
     )
 
@@ -126,12 +124,10 @@ def reminder_list(request):
 
 @require_POST
 def reminder_cancel(request):
-    try:
-        pk = int(request.POST.get("reminder", ""))
-    except ValueError:
-        raise Http404("No such reminder.") from None
+    back = safe_next(request)
     follow_up = get_object_or_404(
-        FollowUp.objects.owned_by(request.user).select_related("email"), pk=pk
+        FollowUp.objects.owned_by(request.user).select_related("email"),
+        pk=id_param(request.POST.get("reminder")),
     )
     if emails.cancel_follow_up(follow_up):
         messages.success(request, f"Cancelled: {follow_up.note}.")
@@ -142,4 +138,4 @@ def reminder_cancel(request):
             f"Too late to cancel ({follow_up.email.get_status_display().lower()}): "
             f"{follow_up.note}.",
         )
-    return redirect(safe_next(request) or "reminder-list")
+    return redirect(back or "reminder-list")

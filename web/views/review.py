@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from clients.models import Client
 from engagements.models import ReviewEntry, WeeklyReview
 from engagements.review import ClientWeek, build_review, current_week, parse_week, week_label
-
-FIELDS = ("decision", "note", "concern", "unclear", "peer_advice")
+from web.forms.review import ReviewEntryForm
+from web.views.problem import problem
 
 
 def _week(request, week: str | None):
@@ -44,6 +44,9 @@ class ClosedReview(Exception):
     """Past reviews are read-only."""
 
 
+CLOSED = "This review is closed: past weeks are read-only."
+
+
 def _open_review(request, week: str) -> WeeklyReview:
     monday = _week(request, week)
     if monday < current_week(request.profile, timezone.now()):
@@ -56,15 +59,17 @@ def _open_review(request, week: str) -> WeeklyReview:
 def save_entry(request, week: str, client_id: int):
     """Save one client's decision, note and answers as the freelancer goes (HTMX, or a form)."""
     client = get_object_or_404(Client.objects.owned_by(request.user), pk=client_id)
+    form = ReviewEntryForm(request.POST)
+    if not form.is_valid():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        return problem(request, 422, f"Not saved: your decision about {client.name}", *problems)
     try:
         review = _open_review(request, week)
     except ClosedReview:
-        return HttpResponse("This review is closed: past weeks are read-only.", status=400)
-    decision = request.POST.get("decision", "")
-    if decision and decision not in ReviewEntry.Decision.values:
-        return HttpResponse("Choose one of the decisions offered.", status=400)
-    values = {name: request.POST.get(name, "").strip() for name in FIELDS}
-    entry, _ = ReviewEntry.objects.update_or_create(review=review, client=client, defaults=values)
+        return problem(request, 422, "Not saved", CLOSED)
+    entry, _ = ReviewEntry.objects.update_or_create(
+        review=review, client=client, defaults=form.cleaned_data
+    )
     if request.htmx:
         # The status, and (out of band) the link to the script the decision calls for.
         script = render_to_string(
@@ -83,7 +88,7 @@ def complete(request, week: str):
     try:
         review = _open_review(request, week)
     except ClosedReview:
-        return HttpResponse("This review is closed: past weeks are read-only.", status=400)
+        return problem(request, 422, "Not saved", CLOSED)
     WeeklyReview.objects.filter(pk=review.pk, completed_at__isnull=True).update(
         completed_at=timezone.now()
     )

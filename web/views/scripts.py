@@ -21,10 +21,11 @@ from clients.hours_in_zone import hours_statement
 from clients.models import Channel, Client
 from clients.scripts import BUILTINS, PLACEHOLDERS, Deadline, build_context, script_for_rule
 from clients.scripts_model import MessageScript
+from clients.validation import TEXT_LIMIT
 from engagements.models import Engagement, Expectation, Flag, Interaction
 from engagements.services import log_interaction
 from web.selectors.clients import boundaries_of
-from web.views.common import safe_next
+from web.views.common import id_param, safe_next
 
 DEADLINES_LOADED = 10
 
@@ -133,8 +134,8 @@ class ScriptForm(forms.ModelForm):
 def script_library(request):
     """The library; ``?client=<id>`` (the page's "fill them in for a client" form) goes on to
     that client's scripts."""
-    if (client_id := request.GET.get("client", "")).isdigit():
-        return redirect("client-scripts", client_id=_client(request, int(client_id)).pk)
+    if client_id := id_param(request.GET.get("client")):
+        return redirect("client-scripts", client_id=_client(request, client_id).pk)
     clients = Client.objects.owned_by(request.user).exclude(status=Client.Status.ENDED)
     return render(
         request,
@@ -241,6 +242,7 @@ class LogSentForm(forms.Form):
     text = forms.CharField(
         label="Message",
         required=False,
+        max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
         help_text="Edit freely before you copy it. The first 500 characters are kept in the log.",
     )
@@ -252,8 +254,7 @@ class LogSentForm(forms.Form):
 
 
 def _contact_from(request, client: Client):
-    contact_id = request.GET.get("contact", "")
-    if contact_id.isdigit():
+    if contact_id := id_param(request.GET.get("contact")):
         return client.contacts.filter(pk=contact_id).first()
     return None
 
@@ -289,6 +290,7 @@ def log_script_sent(request, client_id: int, key: str):
     (a reply owed resolves), and again by the worker once the transaction commits."""
     client = _client(request, client_id)
     script = _script(request.user, key)
+    back = safe_next(request)
     form = LogSentForm(request.POST, client=client, profile=request.profile)
     if not form.is_valid():
         return _script_page(request, client, script, form, status=422)
@@ -325,6 +327,6 @@ def log_script_sent(request, client_id: int, key: str):
         trigger_client_event(response, "flagsChanged")
         return trigger_client_event(response, "timelineChanged")
     messages.success(request, notice)
-    if target := safe_next(request):
-        return redirect(target)
+    if back:
+        return redirect(back)
     return redirect("client-script", client_id=client.pk, key=script.key)
