@@ -3,8 +3,8 @@ form (POST, redirect, message); bad input is refused with a message beside the f
 stays on the page and nothing is saved."""
 
 import re
-from html import unescape
 from datetime import date, time, timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse

@@ -5,11 +5,12 @@ from django import forms
 from clients.changes import ChangeNote
 from clients.models import Boundaries, Channel, Client
 from engagements.models import Party
+from web.forms.messages import PlainMessages
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class ClientFilterForm(forms.Form):
+class ClientFilterForm(PlainMessages, forms.Form):
     """The list's GET parameters. A bad value is dropped (see `usable()`), never an error page."""
 
     FLAG_CHOICES = [("", "Any"), ("open", "With open flags"), ("none", "Without open flags")]
@@ -42,7 +43,7 @@ class ClientFilterForm(forms.Form):
         return values, notices
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["name", "organisation", "timezone", "status", "notes"]
@@ -67,7 +68,7 @@ def count_field(label: str) -> forms.IntegerField:
     )
 
 
-class BoundariesForm(forms.ModelForm):
+class BoundariesForm(PlainMessages, forms.ModelForm):
     """The boundaries editor. On a new client, an empty number means the profile's default."""
 
     agreed_channels = forms.MultipleChoiceField(
@@ -129,7 +130,7 @@ class BoundariesForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ChangeNoteForm(forms.Form):
+class ChangeNoteForm(PlainMessages, forms.Form):
     """Who asked for a change and whether it was confirmed in writing: goes on its records."""
 
     requested_by = forms.ChoiceField(

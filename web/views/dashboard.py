@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from clients import scripts
+from clients import formats, scripts
 from clients.business_time import Window
 from clients.formats import day_hm
 from clients.models import Client
@@ -134,7 +134,7 @@ def glance_row(g: selectors.Glance, now, words, client_urls) -> dict:
             "organisation": c.organisation,
             "status": c.status,
             "get_status_display": c.get_status_display(),
-            "timezone": c.timezone,
+            "city": formats.city(c.timezone),
         },
         "their_time": day_hm(now.astimezone(c.zone)),
         "last_text": words.last_interaction(g.last_interaction, short=True),

@@ -23,6 +23,7 @@ from clients.scripts import BUILTINS, PLACEHOLDERS, Deadline, build_context, scr
 from clients.scripts_model import MessageScript
 from engagements.models import Engagement, Expectation, Flag, Interaction
 from engagements.services import log_interaction
+from web.forms.messages import PlainMessages
 from web.selectors.clients import boundaries_of
 from web.views.common import safe_next
 
@@ -120,7 +121,7 @@ def _context(request, client: Client, contact=None) -> dict[str, str]:
 # The library ----------------------------------------------------------------------------------
 
 
-class ScriptForm(forms.ModelForm):
+class ScriptForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = MessageScript
         fields = ["title", "body"]
@@ -233,7 +234,7 @@ def _channel_choices(client: Client, profile) -> list[tuple[str, str]]:
     return [(c, labels.get(c, c)) for c in agreed] or list(Channel.choices)
 
 
-class LogSentForm(forms.Form):
+class LogSentForm(PlainMessages, forms.Form):
     channel = forms.ChoiceField(label="Sent by")
     contact = forms.ModelChoiceField(
         label="To", queryset=None, required=False, empty_label="The client (no one contact)"
