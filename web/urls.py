@@ -6,6 +6,7 @@ from django.urls import include, path
 from web.views import (
     clients,
     dashboard,
+    documentation,
     email_links,
     expectations,
     flags,
@@ -32,6 +33,16 @@ client_pages = [
         name="expectation-create",
     ),
     path("expectations/<int:pk>/edit/", expectations.expectation_edit, name="expectation-edit"),
+    # Confirm in writing after the fact (web/views/documentation.py).
+    path("changes/<int:pk>/confirm/", documentation.confirm_change, name="change-confirm"),
+    path(
+        "expectations/<int:pk>/confirm/",
+        documentation.confirm_expectation,
+        name="expectation-confirm",
+    ),
+    path(
+        "<int:pk>/boundaries/confirm/", documentation.confirm_boundaries, name="boundaries-confirm"
+    ),
 ]
 
 settings_pages = [
@@ -84,6 +95,7 @@ urlpatterns = [
     path("flags/<int:pk>/acknowledge/", flags.acknowledge, name="flag-acknowledge"),
     path("flags/<int:pk>/snooze/", flags.snooze, name="flag-snooze"),
     path("flags/<int:pk>/resolve/", flags.resolve, name="flag-resolve"),
+    path("flags/<int:pk>/confirm/", flags.confirm, name="flag-confirm"),
     path("interactions/new/", interactions.new_interaction, name="interaction-new"),
     path("clients/", include(client_pages)),
     path("settings/", include(settings_pages)),

@@ -93,9 +93,9 @@ class ChangeRecord(Owned):
     def headline(self) -> str:
         """ "Expectation “First draft”: due date", "Boundaries: reply window (working hours)"
         (reads the expectation or engagement: select_related them for a list)."""
-        if self.subject == "expectation" and self.expectation_id:
+        if self.subject == "expectation" and self.expectation_id and self.expectation:
             return f"Expectation “{self.expectation.title}”: {field_label(self.field)}"
-        if self.subject == "engagement" and self.engagement_id:
+        if self.subject == "engagement" and self.engagement_id and self.engagement:
             return f"Engagement “{self.engagement.title}”: {field_label(self.field)}"
         return f"{self.subject.capitalize()}: {field_label(self.field)}"
 

@@ -4,6 +4,7 @@ from django import forms
 
 from clients.changes import ChangeNote
 from clients.models import Boundaries, Channel, Client
+from engagements.documentation import REFERENCE_LENGTH
 from engagements.models import Party
 from web.forms.messages import PlainMessages
 
@@ -161,3 +162,29 @@ class ChangeNoteForm(PlainMessages, forms.Form):
             confirmed_in_writing=self.cleaned_data["confirmed"],
             reference=self.cleaned_data["reference"].strip(),
         )
+
+
+NO_REFERENCE = "confirmed in writing, no reference given"
+
+
+def confirmation_of(form, note_form, field: str = "confirmed_in_writing") -> str:
+    """The reference an edit says something was confirmed in writing with: the change note's
+    "Confirmed in writing", or the form's own `field` ("Agreed in writing", "Confirmed in
+    writing on") just filled in; "" if neither."""
+    if note_form is not None and note_form.cleaned_data["confirmed"]:
+        return note_form.cleaned_data["reference"].strip() or NO_REFERENCE
+    if field in form.changed_data and form.cleaned_data[field]:
+        return form.cleaned_data["confirmed_reference"].strip() or NO_REFERENCE
+    return ""
+
+
+class ConfirmForm(PlainMessages, forms.Form):
+    """Where something was confirmed in writing, after the fact (a change, an expectation,
+    boundaries, or the flag about one of them)."""
+
+    reference = forms.CharField(
+        label="Where it was confirmed",
+        max_length=REFERENCE_LENGTH,
+        help_text="An email subject, a message link, a contract clause…",
+        error_messages={"required": "Say where it was confirmed in writing."},
+    )

@@ -82,7 +82,10 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     words = wording.Words(now)
     client_url = url_maker("client-detail")
     client_urls = {g.client.pk: client_url(g.client.pk) for g in every}
-    flag_urls = {a: url_maker(f"flag-{a}") for a in ("acknowledge", "snooze", "resolve", "actions")}
+    flag_urls = {
+        a: url_maker(f"flag-{a}")
+        for a in ("acknowledge", "snooze", "resolve", "confirm", "actions")
+    }
     flag_sections = [
         (severity, label, [flag_row(f, words, flag_urls, client_urls) for f in flags], total)
         for severity, label, flags, total in board.sections()
@@ -147,6 +150,7 @@ def flag_row(flag: Flag, words, flag_urls, client_urls) -> dict:
     return {
         "pk": flag.pk,
         "state": flag.state,
+        "rule": flag.rule,
         "summary": flag.summary,
         "rule_label": Rule(flag.rule).label,
         "client_row": client_link(flag.client_row, client_urls),
