@@ -420,7 +420,10 @@ def queue_weekly_reviews(now: datetime) -> Counter:
                     "week": week,
                     "label": label,
                     "clients": items,
-                    "review_url": links.review_url(f.user_id, label),
+                    # The review looks back: the week that has just ended (engagements.review).
+                    "review_url": links.review_url(
+                        f.user_id, week_label(week - timedelta(weeks=1))
+                    ),
                     "unsubscribe_url": unsubscribe_url,
                 },
                 f,
