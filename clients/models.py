@@ -69,6 +69,10 @@ class FreelancerProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # A new account starts in UTC; until its owner says where they are, the dashboard says so.
+    timezone_set = models.BooleanField(default=False)
+    # When the first-run steps were done or skipped: never offered again after.
+    onboarded_at = models.DateTimeField(null=True, blank=True)
     holiday_country = models.CharField(
         max_length=3, blank=True, help_text="ISO country code for public holidays, e.g. DE, US, GB."
     )

@@ -11,6 +11,7 @@ from web.views import (
     expectations,
     flags,
     interactions,
+    onboarding,
     profile,
     reminders,
     review,
@@ -75,6 +76,16 @@ email_pages = [
     path("link/unsubscribe/", email_links.unsubscribe, name="email-unsubscribe"),
 ]
 
+# The first run of a new account (web/views/onboarding.py).
+welcome_pages = [
+    path("", onboarding.zone, name="welcome"),
+    path("hours/", onboarding.hours, name="welcome-hours"),
+    path("holidays/", onboarding.holidays, name="welcome-holidays"),
+    path("defaults/", onboarding.defaults, name="welcome-defaults"),
+    path("client/", onboarding.first_client, name="welcome-client"),
+    path("done/", onboarding.done, name="welcome-done"),
+]
+
 script_pages = [
     path("", scripts.script_library, name="script-library"),
     path("new/", scripts.script_create, name="script-create"),
@@ -102,4 +113,5 @@ urlpatterns = [
     path("review/", include(review_pages)),
     path("email/", include(email_pages)),
     path("scripts/", include(script_pages)),
+    path("welcome/", include(welcome_pages)),
 ]

@@ -18,7 +18,7 @@ from django.urls import reverse_lazy
 from clients.business_time import EMPTY_WINDOW, Window, overlapping, validate_windows
 from clients.formats import day_date_year
 from clients.models import PROFILE_POSITIVE_FIELDS, DayOff, FreelancerProfile, Weekday
-from clients.timezones import timezone_names
+from clients.timezones import timezone_choices, timezone_names
 from web.forms.messages import PlainMessages
 
 WINDOWS_PREFIX = "windows"
@@ -181,6 +181,37 @@ class ProfileForm(PlainMessages, forms.ModelForm):
                 if value.lower() in (code.lower(), name.lower()):
                     return code
         return value
+
+
+# --- first run: the profile a step at a time -----------------------------------------------
+
+
+class ZoneForm(ProfileForm):
+    """The time zone, chosen from the list (grouped by region); the first-run page proposes
+    the browser's zone with JavaScript, and this form is what decides."""
+
+    class Meta(ProfileForm.Meta):
+        fields = ("timezone",)
+        labels = {"timezone": "Your time zone"}
+        help_texts = {"timezone": "Where you work: your working hours are read on its clock."}
+        widgets = {"timezone": forms.Select(attrs={"data-browser-zone": ""})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].widget.choices = [
+            ("", "Choose your time zone…"),
+            *timezone_choices(),
+        ]
+
+
+class HolidaysForm(ProfileForm):
+    class Meta(ProfileForm.Meta):
+        fields = ("holiday_country", "holiday_subdiv")
+
+
+class DefaultsForm(ProfileForm):
+    class Meta(ProfileForm.Meta):
+        fields = ("reply_window_hours", "update_cadence_days")
 
 
 # --- thresholds ---------------------------------------------------------------------------

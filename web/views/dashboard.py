@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -36,6 +36,8 @@ SECTIONS = ("owed", "flags", "clients")
 
 
 def dashboard(request):
+    if request.profile.onboarded_at is None and not request.htmx:
+        return redirect("welcome")  # a new account: the first-run steps (web/views/onboarding.py)
     template = TEMPLATE
     if request.htmx:
         target = request.htmx.target

@@ -56,11 +56,18 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def save_profile_form(request, form, message: str, url_name: str):
-    """Save just the form's fields of the profile, re-evaluate, and back to the page."""
+def save_fields(request, form, **extra) -> None:
+    """Save just the form's fields of the profile (and `extra` ones), then re-evaluate."""
     profile = form.save(commit=False)
-    profile.save(update_fields=list(form.fields))
+    for name, value in extra.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=[*form.fields, *extra])
     reevaluate_after_commit(request.user.pk)
+
+
+def save_profile_form(request, form, message: str, url_name: str, **extra):
+    """Save just the form's fields of the profile, re-evaluate, and back to the page."""
+    save_fields(request, form, **extra)
     messages.success(request, message)
     return redirect(url_name)
 
@@ -72,7 +79,9 @@ def profile_settings(request):
     saved = request.profile
     form = ProfileForm(posted(request), instance=fresh_profile(request))
     if request.method == "POST" and form.is_valid():
-        return save_profile_form(request, form, "Profile saved.", "settings-profile")
+        return save_profile_form(
+            request, form, "Profile saved.", "settings-profile", timezone_set=True
+        )
     country = form["holiday_country"].value() or ""
     return render(
         request,

@@ -97,7 +97,12 @@ class Command(BaseCommand):
 
 def make_profile(user, zone: str, windows, *, country="", subdiv="") -> FreelancerProfile:
     profile = FreelancerProfile.objects.create(
-        user=user, timezone=zone, holiday_country=country, holiday_subdiv=subdiv
+        user=user,
+        timezone=zone,
+        timezone_set=True,
+        onboarded_at=timezone.now(),
+        holiday_country=country,
+        holiday_subdiv=subdiv,
     )
     WorkingWindow.objects.bulk_create(
         WorkingWindow(profile=profile, weekday=d, start=s, end=e) for d, s, e in windows
