@@ -59,17 +59,19 @@ class Command(BaseCommand):
             )
         User = get_user_model()
         if User.objects.filter(username=DEMO_USERNAME).exists():
-            self.stdout.write("The demo account is already there; nothing changed.")
+            if options["verbosity"]:
+                self.stdout.write("The demo account is already there; nothing changed.")
             return
         now = timezone.now()
         with transaction.atomic():
             counts = seed_demo_account(User, now)
         raised = evaluate(User.objects.get(username=DEMO_USERNAME).pk, now=now).raised.total()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Created the demo account (log in as demo / demo): {counts}, {raised} flags."
+        if options["verbosity"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Created the demo account (log in as demo / demo): {counts}, {raised} flags."
+                )
             )
-        )
 
     def seed_scale(self, users: int, clients: int, interactions: int):
         if min(users, clients, interactions) < 1:
