@@ -49,7 +49,7 @@ def main() -> int:
     }
     stopping = False
 
-    def stop(*_):
+    def stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
 
@@ -109,7 +109,7 @@ def answers(host: str, port: str) -> bool:
     target = "127.0.0.1" if host in ("0.0.0.0", "") else host
     try:
         with urllib.request.urlopen(f"http://{target}:{port}/accounts/login/", timeout=2) as r:
-            return r.status == 200
+            return bool(r.status == 200)
     except (OSError, urllib.error.URLError):
         return False
 

@@ -35,6 +35,8 @@ from engagements.models import (
 from engagements.rules import Thresholds
 
 TREND_WEEKS = 8
+# (client id, the week it was taken in) → (score, components)
+Snapshots = dict[tuple[int, date], tuple[int, list[dict[str, Any]]]]
 WEEK = timedelta(weeks=1)
 # A decision → the message script that carries it out.
 DECISION_SCRIPTS = {
@@ -237,7 +239,7 @@ def build_review(owner_id: int, week: date, now: datetime) -> Review:
     # snapshot W + 1 was taken. Enough of them for the trend and the walk-away reason.
     first = week - (TREND_WEEKS - 1) * WEEK
     oldest = min(first + WEEK, current - p.thresholds.walk_away_weeks * WEEK)
-    snapshots: dict[tuple[int, date], tuple[int, list[dict[str, Any]]]] = {}
+    snapshots: Snapshots = {}
     for client_id, taken, score, components in HealthSnapshot.objects.filter(
         owner_id=owner_id, week__gte=oldest, week__lte=max(week + WEEK, current)
     ).values_list("client_id", "week", "score", "components"):
@@ -288,7 +290,9 @@ def build_review(owner_id: int, week: date, now: datetime) -> Review:
     return Review(week, review, ordered, current, default_week(p.calendar, now))
 
 
-def _count_the_week(rows: dict[int, ClientWeek], owner_id: int, start, end) -> None:
+def _count_the_week(
+    rows: dict[int, ClientWeek], owner_id: int, start: datetime, end: datetime
+) -> None:
     """What happened that week: messages each way, out of hours, flags, moved due dates."""
     week_log = Interaction.objects.filter(
         owner_id=owner_id, occurred_at__gte=start, occurred_at__lt=end
@@ -322,7 +326,14 @@ def _count_the_week(rows: dict[int, ClientWeek], owner_id: int, start, end) -> N
             r.due_changes = row["n"]
 
 
-def _now_open(rows, owner_id, now, t: Thresholds, snapshots, current: date) -> None:
+def _now_open(
+    rows: dict[int, ClientWeek],
+    owner_id: int,
+    now: datetime,
+    t: Thresholds,
+    snapshots: Snapshots,
+    current: date,
+) -> None:
     """What stands now, for a review still being decided on: the snoozes and the walk-away
     flags, with why."""
     flags = (
@@ -343,7 +354,7 @@ def _now_open(rows, owner_id, now, t: Thresholds, snapshots, current: date) -> N
             r.walk_away = walk_away_reason(flag.figures, t, _latest_run(snapshots, r, current))
 
 
-def _latest_run(snapshots, row: ClientWeek, current: date) -> list[Point]:
+def _latest_run(snapshots: Snapshots, row: ClientWeek, current: date) -> list[Point]:
     """The client's latest consecutive snapshots, newest first, as the weeks they ended."""
     run = []
     taken = current

@@ -1,6 +1,13 @@
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clients.models import FreelancerProfile
+
+
+class ProfiledRequest(HttpRequest):
+    """A signed-in request as views see it behind FreelancerTimezoneMiddleware (for types)."""
+
+    profile: FreelancerProfile
 
 
 class FreelancerTimezoneMiddleware:

@@ -8,6 +8,7 @@ one row at a time: a whole week of working windows, a range of days off.
 import re
 from datetime import date, time, timedelta
 from functools import cache
+from typing import Any
 
 import holidays
 from django import forms
@@ -26,7 +27,7 @@ MAX_WINDOWS = 50
 MAX_DAYS_OFF_AT_ONCE = 366
 
 
-def at_least_one(form: forms.Form) -> None:
+def at_least_one(form: forms.BaseForm) -> None:
     """Refuse 0 and below beside the fields the model requires to be positive."""
     for name in PROFILE_POSITIVE_FIELDS:
         if field := form.fields.get(name):
@@ -86,7 +87,7 @@ def upcoming_holidays(country: str, subdiv: str, today: date, count: int = 3):
 class ProfileForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = FreelancerProfile
-        fields = (
+        fields: tuple[str, ...] = (
             "timezone",
             "holiday_country",
             "holiday_subdiv",
@@ -119,7 +120,7 @@ class ProfileForm(PlainMessages, forms.ModelForm):
             "checkin_cadence_days": "How often you check in or meet.",
         }
         error_messages = {"timezone": {"required": "Choose a time zone."}}
-        widgets = {
+        widgets: dict[str, forms.Widget] = {
             "timezone": forms.TextInput(
                 attrs={"list": "timezone-names", "autocomplete": "off", "spellcheck": "false"}
             ),
@@ -140,7 +141,7 @@ class ProfileForm(PlainMessages, forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         at_least_one(self)
 
@@ -196,7 +197,7 @@ class ZoneForm(ProfileForm):
         help_texts = {"timezone": "Where you work: your working hours are read on its clock."}
         widgets = {"timezone": forms.Select(attrs={"data-browser-zone": ""})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["timezone"].widget.choices = [
             ("", "Choose your time zone…"),

@@ -99,7 +99,7 @@ class TimelineItem:
 
     @property
     def headline(self) -> str:
-        return self.obj.headline if self.kind == "change" else ""
+        return self.obj.headline if isinstance(self.obj, ChangeRecord) else ""
 
 
 SOURCES = {

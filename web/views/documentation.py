@@ -3,7 +3,10 @@ client's boundaries. GET is a page of its own (the form, what is confirmed, the 
 drafts the written confirmation); POST confirms and goes back (to `next` if it is ours, else the
 client page), with a message. Another user's change, expectation or client is a 404."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -12,11 +15,12 @@ from clients.scripts import script_url
 from engagements import documentation
 from engagements.models import ChangeRecord, Expectation
 from web.forms.clients import ConfirmForm
+from web.middleware import ProfiledRequest
 from web.selectors.clients import boundaries_of
 from web.views.common import safe_next
 
 
-def confirm_change(request, pk):
+def confirm_change(request: ProfiledRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(
         ChangeRecord.objects.owned_by(request.user).select_related(
             "client", "expectation", "engagement"
@@ -34,7 +38,7 @@ def confirm_change(request, pk):
     )
 
 
-def confirm_expectation(request, pk):
+def confirm_expectation(request: ProfiledRequest, pk: int) -> HttpResponse:
     expectation = get_object_or_404(
         Expectation.objects.owned_by(request.user).select_related("client"), pk=pk
     )
@@ -50,7 +54,7 @@ def confirm_expectation(request, pk):
     )
 
 
-def confirm_boundaries(request, pk):
+def confirm_boundaries(request: ProfiledRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client.objects.owned_by(request.user), pk=pk)
     boundaries = boundaries_of(client, request.profile)
     if boundaries.pk is None:  # made in the admin without boundaries: nothing to confirm yet
@@ -67,7 +71,16 @@ def confirm_boundaries(request, pk):
     )
 
 
-def _confirm(request, client, *, what, already, confirm, draft, action):
+def _confirm(
+    request: ProfiledRequest,
+    client: Client,
+    *,
+    what: str,
+    already: bool,
+    confirm: Callable[[str], object],
+    draft: str,
+    action: str,
+) -> HttpResponse:
     back = safe_next(request) or reverse("client-detail", args=[client.pk]) + "#timeline"
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -6,8 +6,11 @@ Every step is a plain form that works without JavaScript. On the time-zone step 
 (static/js/onboarding.js) proposes the browser's zone in the list; the server decides.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +22,7 @@ from clients.timezones import timezone_names
 from web.forms.clients import ClientForm
 from web.forms.profile import DefaultsForm, HolidaysForm, ZoneForm, holiday_countries
 from web.forms.profile import holiday_regions as regions_of
+from web.middleware import ProfiledRequest
 from web.views.profile import fresh_profile, hours_editor, save_fields
 
 # (url name, title) in order.
@@ -41,7 +45,9 @@ def _after(name: str) -> str:
     return reverse(following[0]) if following else reverse("welcome-done")
 
 
-def _page(request, name: str, template: str, context: dict, status: int = 200):
+def _page(
+    request: ProfiledRequest, name: str, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     number = [n for n, _ in STEPS].index(name) + 1
     return render(
         request,
@@ -60,7 +66,7 @@ def _page(request, name: str, template: str, context: dict, status: int = 200):
     )
 
 
-def _done_already(request):
+def _done_already(request: ProfiledRequest) -> HttpResponse | None:
     """Past the first run: its pages lead to the dashboard (Settings has everything)."""
     if needs_first_run(request.profile):
         return None
@@ -68,7 +74,7 @@ def _done_already(request):
     return redirect("dashboard")
 
 
-def zone(request):
+def zone(request: ProfiledRequest) -> HttpResponse:
     if (done := _done_already(request)) is not None:
         return done
     profile = request.profile
@@ -86,7 +92,7 @@ def zone(request):
     )
 
 
-def hours(request):
+def hours(request: ProfiledRequest) -> HttpResponse:
     if (done := _done_already(request)) is not None:
         return done
     result = hours_editor(request)
@@ -100,7 +106,7 @@ def hours(request):
     )
 
 
-def holidays(request):
+def holidays(request: ProfiledRequest) -> HttpResponse:
     if (done := _done_already(request)) is not None:
         return done
     form = HolidaysForm(request.POST or None, instance=fresh_profile(request))
@@ -117,7 +123,7 @@ def holidays(request):
     )
 
 
-def defaults(request):
+def defaults(request: ProfiledRequest) -> HttpResponse:
     if (done := _done_already(request)) is not None:
         return done
     form = DefaultsForm(request.POST or None, instance=fresh_profile(request))
@@ -133,7 +139,7 @@ def defaults(request):
     )
 
 
-def first_client(request):
+def first_client(request: ProfiledRequest) -> HttpResponse:
     if (done := _done_already(request)) is not None:
         return done
     form = ClientForm(request.POST or None, initial={"timezone": request.profile.timezone})
@@ -163,7 +169,7 @@ def first_client(request):
 
 
 @require_POST
-def done(request):
+def done(request: ProfiledRequest) -> HttpResponse:
     """Skip the rest (or the last step): never led through these pages again."""
     if _finish(request.profile):
         messages.success(request, "You are set up. Everything you skipped is in Settings.")

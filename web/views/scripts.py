@@ -163,15 +163,25 @@ def _agreement(subject: ChangeRecord | Expectation | None) -> texts.Agreement | 
 def _confirming(request, client: Client, data) -> ChangeRecord | Expectation | None:
     """The change (`change=<id>`) or expectation (`expectation=<id>`) a confirmation is about:
     the client's own, else 404; None when neither is named."""
-    for name, model in (("change", ChangeRecord), ("expectation", Expectation)):
-        raw = data.get(name, "")
-        if raw:
-            if not raw.isdigit() or len(raw) > 18:
-                raise Http404("No such change.")
-            return get_object_or_404(
-                model.objects.owned_by(request.user).filter(client=client), pk=int(raw)
-            )
+    if change := _id(data, "change"):
+        return get_object_or_404(
+            ChangeRecord.objects.owned_by(request.user).filter(client=client), pk=change
+        )
+    if expectation := _id(data, "expectation"):
+        return get_object_or_404(
+            Expectation.objects.owned_by(request.user).filter(client=client), pk=expectation
+        )
     return None
+
+
+def _id(data, name: str) -> int | None:
+    """A primary key given as `name`, None when absent; anything else is a 404."""
+    raw = data.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise Http404("No such change.")
+    return int(raw)
 
 
 # The library ----------------------------------------------------------------------------------
