@@ -69,7 +69,8 @@ def actions(request, pk):
         "snooze_default": snooze_default(request.profile.calendar(), now),
     }
     if request.htmx:
-        response = render(request, FORM, context | {"inline": True, "focus": "until"})
+        first = "reference" if flag.rule == Rule.UNDOCUMENTED else "until"
+        response = render(request, FORM, context | {"inline": True, "focus": first})
     else:
         words = wording.Words(now)
         context["figures_text"] = words.flag_figures(flag)
