@@ -218,6 +218,12 @@ class BusinessCalendar:
         at = _utc(at)
         return next((e if s <= at else None for s, e in self._periods(at)), None)
 
+    def start_of_working_day(self, day: date) -> datetime | None:
+        """Start of the first window of the local date ``day`` (not the end of the night before
+        running into it); None if it is not a working day."""
+        periods = self._day_periods(day)
+        return min(s for s, _ in periods) if periods else None
+
     def end_of_working_day(self, day: date) -> datetime | None:
         """End of the last window of the local date ``day``; None if it is not a working day."""
         periods = self._day_periods(day)

@@ -315,6 +315,20 @@ def test_add_working_days_ends_the_nth_working_day_after_the_start_date(case, da
     assert not any(scenario.working_on(due_day, t) for t in scenario.minutes(due, due + DAY))
 
 
+@examples(150)
+@given(scenarios(max_span=0))
+def test_start_of_working_day_is_where_the_days_first_window_begins(case):
+    scenario, at, _ = case
+    calendar = scenario.calendar()
+    day = at.astimezone(calendar.tz).date()
+    start = calendar.start_of_working_day(day)
+    if start is None:
+        assert not calendar.is_working_day(day)
+        return
+    assert scenario.working_on(day, start)
+    assert not any(scenario.working_on(day, t) for t in scenario.minutes(start - DAY, start))
+
+
 # Examples -----------------------------------------------------------------------------------
 
 
@@ -545,6 +559,7 @@ def test_a_night_shift_belongs_to_the_day_it_starts():
         date(2026, 6, 1)
     )
     assert calendar.end_of_working_day(date(2026, 6, 2)) == berlin(2026, 6, 3, 6)
+    assert calendar.start_of_working_day(date(2026, 6, 2)) == berlin(2026, 6, 2, 22)
     assert calendar.current_window_end(berlin(2026, 6, 2, 23)) == berlin(2026, 6, 3, 6)
     assert calendar.next_working_start(berlin(2026, 6, 2, 12)) == berlin(2026, 6, 2, 22)
     assert calendar.add_working_time(berlin(2026, 6, 2, 23), 4 * HOUR) == berlin(2026, 6, 3, 3)

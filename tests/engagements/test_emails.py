@@ -224,6 +224,20 @@ def test_the_first_window_of_a_split_day_is_the_moment(world, smtp):
     assert len(digests(smtp, ALICE)) == 1
 
 
+def test_a_night_workers_digest_comes_as_their_evening_begins_not_in_last_nights_shift(
+    world, smtp
+):
+    """Alice works nights, Thursday and Friday 22:00–06:00 in Berlin."""
+    world.alice.working_windows.all().delete()
+    for weekday in (3, 4):
+        world.alice.working_windows.create(weekday=weekday, start=clock(22), end=clock(6))
+
+    run(utc(3, 27, 0, 30))  # Friday 01:30 CET: Thursday's night, not Friday's work
+    assert not OutboundEmail.objects.filter(owner=world.alice.user, key="2026-03-27").exists()
+    run(utc(3, 27, 21, 0))  # Friday 22:00 CET
+    assert OutboundEmail.objects.filter(owner=world.alice.user, key="2026-03-27").exists()
+
+
 def test_running_again_sends_no_digest_twice(world, smtp):
     for when in (utc(3, 27, 8), utc(3, 27, 8), utc(3, 27, 8, 5), utc(3, 27, 15)):
         run(when)
