@@ -7,8 +7,8 @@ wall-clock time in the freelancer's zone falls in a window of some local date, a
 (the day the window starts) is not a public holiday or a personal day off. So a window covering
 a DST gap is shorter in real time, one covering a repeated (fall-back) hour is longer, and a
 local date that does not exist (Pacific/Apia, 2011-12-30) has no working time of its own (only
-what its night runs into). Assumes a zone
-changes its UTC offset at most once in any two days. All returned datetimes are aware UTC.
+what its night runs into). Assumes a zone changes its UTC offset at most once in any two days.
+All returned datetimes are aware UTC.
 """
 
 import math

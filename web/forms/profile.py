@@ -420,10 +420,10 @@ def posted_rows(data) -> list[dict]:
     ]
 
 
-def window_formset_of(rows: list[dict], extra: int = 1) -> BaseWindowFormSet:
-    """Rows shown to be checked and saved (nothing is saved yet), with `extra` empty ones."""
+def window_formset_of(rows: list[dict]) -> BaseWindowFormSet:
+    """Rows shown to be checked and saved (nothing is saved yet), and an empty one."""
     formset = WindowFormSet(initial=rows, prefix=WINDOWS_PREFIX)
-    formset.extra = extra if len(rows) < MAX_WINDOWS else 0
+    formset.extra = 1 if len(rows) < MAX_WINDOWS else 0
     return formset
 
 
