@@ -224,9 +224,7 @@ def test_the_first_window_of_a_split_day_is_the_moment(world, smtp):
     assert len(digests(smtp, ALICE)) == 1
 
 
-def test_a_night_workers_digest_comes_as_their_evening_begins_not_in_last_nights_shift(
-    world, smtp
-):
+def test_a_night_workers_digest_comes_as_their_evening_begins_not_in_last_nights_shift(world, smtp):
     """Alice works nights, Thursday and Friday 22:00–06:00 in Berlin."""
     world.alice.working_windows.all().delete()
     for weekday in (3, 4):
