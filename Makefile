@@ -15,10 +15,11 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# Quiet until the address and the demo login, which config.devrun prints last, once all is up.
 run: $(BIN)/.installed
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) $(BIN)/python -m config.devrun
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(BIN)/python manage.py seed_demo --verbosity 0
+	@PORT=$(PORT) $(BIN)/python -m config.devrun
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -32,7 +32,7 @@ def owner_id(request: HttpRequest) -> int:
 
 def mine(model: type[Owned], request: HttpRequest) -> Any:
     """The token owner's rows of `model` (a QuerySet)."""
-    return model.objects.owned_by(owner_id(request))  # type: ignore[no-untyped-call]
+    return model.objects.owned_by(owner_id(request))
 
 
 def one(model: type[Owned], request: HttpRequest, pk: int) -> Any:

@@ -1,11 +1,14 @@
 """Business-time arithmetic for one freelancer: working windows, holidays, days off.
 
-An instant is working time iff its local wall-clock time in the freelancer's zone falls in a
-``[start, end)`` window listed for that local date's weekday, and that date is not a public
-holiday or a personal day off. So a window covering a DST gap is shorter in real time, one
-covering a repeated (fall-back) hour is longer, and a local date that does not exist (Pacific/Apia,
-2011-12-30) has no working time. Assumes a zone changes its UTC offset at most once in any two
-days. All returned datetimes are aware UTC.
+A window belongs to the weekday it starts on and runs ``[start, end)`` on the local wall clock;
+an end at or before its start is on the next day (22:00–06:00 is a night, an end of 00:00 is
+midnight, 24:00; 00:00–00:00 is the whole day). An instant is working time iff its local
+wall-clock time in the freelancer's zone falls in a window of some local date, and that date
+(the day the window starts) is not a public holiday or a personal day off. So a window covering
+a DST gap is shorter in real time, one covering a repeated (fall-back) hour is longer, and a
+local date that does not exist (Pacific/Apia, 2011-12-30) has no working time of its own (only
+what its night runs into). Assumes a zone changes its UTC offset at most once in any two days.
+All returned datetimes are aware UTC.
 """
 
 import math
@@ -13,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
+from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,21 +25,77 @@ import holidays
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HORIZON_DAYS = 400  # give up after this many consecutive days without working time
 SUMS_KEPT = 20_000  # remembered add_working_time/add_working_days answers per calendar
+EMPTY_WINDOW = "a window cannot start and end at the same time (00:00–24:00 is the whole day)."
 _DAY = timedelta(days=1)
+_WEEK = 7 * _DAY
 Period = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
 class Window:
-    """One working window on a weekday (0 = Monday), local wall-clock, ``[start, end)``."""
+    """One working window on a weekday (0 = Monday), local wall-clock, ``[start, end)``; an end
+    at or before the start is on the next day (00:00 as an end is 24:00)."""
 
     weekday: int
     start: time
     end: time
 
+    @property
+    def empty(self) -> bool:
+        """Starts and ends at the same time, other than 00:00–00:00 (the whole day)."""
+        return self.start == self.end and self.start != time(0)
+
+    @property
+    def bounds(self) -> tuple[timedelta, timedelta]:
+        """Start and end after the local midnight that begins its day: (22 h, 30 h) for
+        22:00–06:00, (22 h, 24 h) for 22:00–00:00, (0 h, 24 h) for 00:00–00:00."""
+        start, end = _since_midnight(self.start), _since_midnight(self.end)
+        return start, end if end > start else end + _DAY
+
+    @property
+    def crosses_midnight(self) -> bool:
+        """Runs on past the end of its day (ending at 24:00 does not)."""
+        return self.bounds[1] > _DAY
+
+    @property
+    def hours(self) -> str:
+        """ "09:00–17:00", "22:00–24:00", "22:00–06:00"."""
+        end = "24:00" if self.bounds[1] == _DAY else self.end.isoformat("minutes")
+        return f"{self.start.isoformat('minutes')}–{end}"
+
+    @property
+    def label(self) -> str:
+        """ "Monday 22:00–06:00"."""
+        return f"{DAY_NAMES[self.weekday]} {self.hours}"
+
+    def week_spans(self) -> list[tuple[timedelta, timedelta]]:
+        """Where it lies in the week, from Monday 00:00 local: one span, and for a Sunday night
+        running into Monday also that span a week earlier (so that the week wraps round)."""
+        monday = self.weekday * _DAY
+        start, end = monday + self.bounds[0], monday + self.bounds[1]
+        spans = [(start, end)]
+        if end > _WEEK:
+            spans.append((start - _WEEK, end - _WEEK))
+        return spans
+
+
+def _since_midnight(t: time) -> timedelta:
+    return timedelta(hours=t.hour, minutes=t.minute, seconds=t.second, microseconds=t.microsecond)
+
 
 def _window(w: Window | tuple[int, time, time]) -> Window:
     return w if isinstance(w, Window) else Window(*w)
+
+
+def overlapping(windows: Iterable[Window]) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of windows that share some time of the week (a night
+    overlaps the next morning's window; Sunday night overlaps Monday morning)."""
+    spans = [w.week_spans() for w in windows]
+    return [
+        (i, j)
+        for i, j in combinations(range(len(spans)), 2)
+        if any(a < d and c < b for a, b in spans[i] for c, d in spans[j])
+    ]
 
 
 def validate_windows(windows: Iterable[Window | tuple[int, time, time]]) -> list[str]:
@@ -44,19 +104,14 @@ def validate_windows(windows: Iterable[Window | tuple[int, time, time]]) -> list
     for w in map(_window, windows):
         if w.weekday not in range(7):
             problems.append(f"Weekday {w.weekday!r} is out of range (0 = Monday … 6 = Sunday).")
-        elif w.start >= w.end:
-            problems.append(f"{_label(w)}: the start must be before the end.")
+        elif w.empty:
+            problems.append(f"{w.label}: {EMPTY_WINDOW}")
         else:
             valid.append(w)
     valid.sort(key=lambda w: (w.weekday, w.start))
-    for prev, cur in zip(valid, valid[1:], strict=False):
-        if prev.weekday == cur.weekday and cur.start < prev.end:
-            problems.append(f"{_label(prev)} overlaps {_label(cur)}.")
+    for i, j in overlapping(valid):
+        problems.append(f"{valid[i].label} overlaps {valid[j].label}.")
     return problems
-
-
-def _label(w: Window) -> str:
-    return f"{DAY_NAMES[w.weekday]} {w.start.isoformat('minutes')}–{w.end.isoformat('minutes')}"
 
 
 @cache
@@ -92,10 +147,10 @@ class BusinessCalendar:
             raise ValueError(f"Unknown time zone: {tz!r}.") from None
         self.windows = tuple(map(_window, windows))
         # Overlaps are harmless here (working time is their union); nonsense windows are not.
-        if bad := [w for w in self.windows if w.weekday not in range(7) or w.start >= w.end]:
+        if bad := [w for w in self.windows if w.weekday not in range(7) or w.empty]:
             raise ValueError(" ".join(validate_windows(bad)))
         self._by_weekday = tuple(
-            tuple((w.start, w.end) for w in self.windows if w.weekday == wd) for wd in range(7)
+            tuple(w.bounds for w in self.windows if w.weekday == wd) for wd in range(7)
         )
         self._region = (holiday_country.strip().upper(), holiday_subdiv.strip())
         if self._region[0]:
@@ -114,9 +169,15 @@ class BusinessCalendar:
 
     def is_working(self, at: datetime) -> bool:
         """Whether the aware instant ``at`` is working time."""
-        local = _utc(at).astimezone(self.tz)
-        day, now = local.date(), local.time()
-        return self._open(day) and any(s <= now < e for s, e in self._by_weekday[day.weekday()])
+        wall = _utc(at).astimezone(self.tz).replace(tzinfo=None)
+        today = wall.date()
+        for day in (today, today - _DAY):  # a window of the day before may run past midnight
+            midnight = datetime.combine(day, time())
+            if self._open(day) and any(
+                midnight + s <= wall < midnight + e for s, e in self._by_weekday[day.weekday()]
+            ):
+                return True
+        return False
 
     def working_intervals(self, start: datetime, end: datetime) -> Iterator[Period]:
         """Working periods overlapping ``[start, end)``, clipped to it, in order (UTC)."""
@@ -156,6 +217,12 @@ class BusinessCalendar:
         """End of the working period containing ``at``; None if ``at`` is not working time."""
         at = _utc(at)
         return next((e if s <= at else None for s, e in self._periods(at)), None)
+
+    def start_of_working_day(self, day: date) -> datetime | None:
+        """Start of the first window of the local date ``day`` (not the end of the night before
+        running into it); None if it is not a working day."""
+        periods = self._day_periods(day)
+        return min(s for s, _ in periods) if periods else None
 
     def end_of_working_day(self, day: date) -> datetime | None:
         """End of the last window of the local date ``day``; None if it is not a working day."""
@@ -216,8 +283,12 @@ class BusinessCalendar:
             return cached
         periods = []
         if self._open(day):
+            midnight = datetime.combine(day, time())
             for s, e in self._by_weekday[day.weekday()]:
-                periods += self._wall_to_utc(datetime.combine(day, s), datetime.combine(day, e))
+                try:
+                    periods += self._wall_to_utc(midnight + s, midnight + e)
+                except OverflowError:  # a night running past year 9999: none that can be told
+                    pass
         self._periods_by_day[day] = result = tuple(periods)
         return result
 
@@ -251,8 +322,9 @@ class BusinessCalendar:
         given, starting before it; unbounded otherwise, until HORIZON_DAYS idle days pass."""
         if not self.windows or (end is not None and end <= start):
             return
-        # Around a fold, an instant's local date can be a day behind a slightly earlier one's.
-        day = start.astimezone(self.tz).date() - _DAY
+        # The day before may have a window running past midnight, and around a fold an instant's
+        # local date can be a day behind a slightly earlier one's.
+        day = start.astimezone(self.tz).date() - 2 * _DAY
         last = end.astimezone(self.tz).date() + _DAY if end is not None else None
         pending: list[Period] = []
         idle = 0
@@ -262,6 +334,8 @@ class BusinessCalendar:
             pending = _merge(
                 pending + [(s, e) for s, e in periods if e > start and (end is None or s < end)]
             )
+            if last is None and pending and pending[0][1] - pending[0][0] > HORIZON_DAYS * _DAY:
+                break  # working round the clock for the whole horizon: that much, and no further
             day += _DAY
             # Later dates' periods start after their local midnight, so (|offset| < 24 h)
             # after this instant: whatever ends before it is final.

@@ -1,7 +1,15 @@
 """How Rapport writes counts, days, times and durations: one copy for the pages, the emails and
 the message scripts, so that a date reads the same wherever it appears ("Mon 14 Dec")."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+
+# Cities whose IANA names cannot carry how people write them (apostrophes, accents).
+CITY_NAMES = {
+    "St_Johns": "St John's",
+    "DumontDUrville": "Dumont d'Urville",
+    "Sao_Paulo": "São Paulo",
+    "Curacao": "Curaçao",
+}
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -12,6 +20,19 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 def day_date(day: date) -> str:
     """ "Mon 14 Dec"."""
     return f"{day:%a} {day.day} {day:%b}"
+
+
+def day_date_year(day: date) -> str:
+    """ "Mon 14 Dec 2026"."""
+    return f"{day_date(day)} {day.year}"
+
+
+def city(zone: tzinfo | str) -> str:
+    """A time zone as people name it: "Europe/Berlin" → "Berlin", "America/St_Johns" → "St
+    John's", "America/Los_Angeles" → "Los Angeles", "UTC" → "UTC"."""
+    key = zone if isinstance(zone, str) else getattr(zone, "key", None) or str(zone)
+    name = key.rsplit("/", 1)[-1]
+    return CITY_NAMES.get(name, name.replace("_", " "))
 
 
 def hm(at: datetime) -> str:

@@ -10,7 +10,7 @@ included); the grid's outline shows the weekly working windows.
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from clients.business_time import BusinessCalendar
 
@@ -71,19 +71,21 @@ class Heatmap:
 
 
 def working_minutes(calendar: BusinessCalendar) -> list[list[int]]:
-    """minutes[weekday][hour]: how much of each hour of the week the windows cover."""
+    """minutes[weekday][hour]: how much of each hour of the week the windows cover (a night's
+    hours after midnight in the next day's column, Sunday night's in Monday's)."""
     minutes = [[0] * 24 for _ in range(7)]
     for w in calendar.windows:
-        for hour in range(24):
-            lo = max(_minutes(w.start), hour * 60)
-            hi = min(_minutes(w.end), (hour + 1) * 60)
+        start, end = (_minutes(b) for b in w.bounds)
+        for slot in range(start // 60, -(-end // 60)):  # every hour it touches, 0 … 47
+            lo, hi = max(start, slot * 60), min(end, (slot + 1) * 60)
             if hi > lo:
-                minutes[w.weekday][hour] += hi - lo
+                minutes[(w.weekday + slot // 24) % 7][slot % 24] += hi - lo
     return [[min(m, 60) for m in day] for day in minutes]  # overlapping windows count once
 
 
-def _minutes(t: time) -> int:
-    return t.hour * 60 + t.minute + (t.second > 0 or t.microsecond > 0)
+def _minutes(offset: timedelta) -> int:
+    """Whole minutes, a part of one counting as one."""
+    return -(-offset // timedelta(minutes=1))
 
 
 def count_by_slot(moments: Iterable[datetime], calendar: BusinessCalendar) -> tuple[list, int, int]:

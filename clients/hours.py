@@ -45,7 +45,13 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def working_spans(calendar: BusinessCalendar, day: date) -> tuple[Span, ...]:
-    start, end = day_bounds(day, calendar.tz)
+    """The day's working periods, a night it starts included whole ("22:00 – Tue 06:00"), the
+    end of the night before left out (it belongs to yesterday)."""
+    end = calendar.end_of_working_day(day)
+    if end is None:
+        return ()
+    midnight = day_bounds(day, calendar.tz)[0]
+    start = max(midnight, calendar.end_of_working_day(day - timedelta(days=1)) or midnight)
     return tuple(Span(s, e) for s, e in calendar.working_intervals(start, end))
 
 

@@ -16,17 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-from clients.business_time import Window
+from clients.business_time import DAY_NAMES, Window
+from clients.formats import city as zone_name
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HORIZON_DAYS = 60
 _STEP = timedelta(hours=6)  # no zone changes its offset twice within six hours
-
-
-def zone_name(zone: tzinfo) -> str:
-    """ "Europe/Berlin" → "Berlin", "America/Los_Angeles" → "Los Angeles", "UTC" → "UTC"."""
-    key = getattr(zone, "key", None) or str(zone)
-    return key.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def hhmm(t: time) -> str:
@@ -80,9 +75,8 @@ def convert_week(
         raise ValueError(f"{monday} is not a Monday.")
     result = []
     for w in _sorted(windows):
-        day = monday + timedelta(days=w.weekday)
-        home_start = datetime.combine(day, w.start, tzinfo=home)
-        home_end = datetime.combine(day, w.end, tzinfo=home)
+        midnight = datetime.combine(monday + timedelta(days=w.weekday), time(), tzinfo=home)
+        home_start, home_end = (midnight + b for b in w.bounds)  # wall-clock arithmetic
         result.append(
             Converted(
                 w, home_start, home_end, home_start.astimezone(there), home_end.astimezone(there)
@@ -129,9 +123,10 @@ def clock_changes(zone: ZoneInfo, start: datetime, days: int = HORIZON_DAYS) -> 
     return changes
 
 
-def _day_list(days: list[int]) -> str:
+def _day_list(days: list[int], names: tuple[str, ...] = DAYS, to: str = "–") -> str:
     """[0, 1, 2, 3] → "Mon–Thu"; [0, 2, 4] → "Mon, Wed, Fri"; [6, 0, 1] → "Sun–Tue"
-    (consecutive in the order given, the week wrapping round)."""
+    (consecutive in the order given, the week wrapping round). With the full names and
+    `to=" to "`: "Sunday to Thursday", "Monday and Wednesday"."""
     runs: list[list[int]] = []
     for d in days:
         if runs and (runs[-1][-1] + 1) % 7 == d:
@@ -141,10 +136,10 @@ def _day_list(days: list[int]) -> str:
     parts = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{DAYS[run[0]]}–{DAYS[run[-1]]}")
+            parts.append(f"{names[run[0]]}{to}{names[run[-1]]}")
         else:
-            parts.extend(DAYS[d] for d in run)
-    return ", ".join(parts)
+            parts.extend(names[d] for d in run)
+    return ", ".join(parts) if names is DAYS else _join(parts)
 
 
 def _group(rows: list[tuple[int, tuple]]) -> list[tuple[list[int], tuple]]:
@@ -156,10 +151,13 @@ def _group(rows: list[tuple[int, tuple]]) -> list[tuple[list[int], tuple]]:
 
 
 def describe_home(windows: Iterable[Window]) -> str:
-    """ "Mon–Thu 09:00–12:30 and 13:30–17:30, Fri 09:00–14:00" on the freelancer's own clock."""
+    """ "Mon–Thu 09:00–12:30 and 13:30–17:30, Fri 09:00–14:00" on the freelancer's own clock;
+    a night is "Mon–Fri 22:00–06:00 (overnight)": it belongs to the day it starts."""
     by_day: dict[int, list[str]] = {}
     for w in _sorted(windows):
-        by_day.setdefault(w.weekday, []).append(f"{hhmm(w.start)}–{hhmm(w.end)}")
+        by_day.setdefault(w.weekday, []).append(
+            w.hours + (" (overnight)" if w.crosses_midnight else "")
+        )
     groups = _group([(d, tuple(spans)) for d, spans in by_day.items()])
     return ", ".join(f"{_day_list(days)} {' and '.join(spans)}" for days, spans in groups)
 
@@ -172,8 +170,10 @@ def _end_label(c: Converted) -> str:
 
 def describe_there(converted: Iterable[Converted]) -> str:
     """The same windows on the other clock, grouped by the freelancer's working days, each day
-    labelled with the weekday on which it starts over there: "Sun–Thu 21:00–05:00 (into the
-    next day)". Keeping the freelancer's grouping keeps a split shift readable across midnight."""
+    labelled with the weekday on which it starts over there: "Sun–Thu 15:00–19:00". A day that
+    runs past midnight over there is named as the night it is: "22:45–02:45 and 03:45–07:45
+    your Sunday to Thursday night" (never "Sun–Thu … 03:45–07:45", which reads as Sunday
+    morning). Keeping the freelancer's grouping keeps a split shift readable across midnight."""
     by_day: dict[int, list[Converted]] = {}
     for c in converted:
         by_day.setdefault(c.window.weekday, []).append(c)
@@ -189,11 +189,21 @@ def describe_there(converted: Iterable[Converted]) -> str:
     groups = _group([(day, spans) for day, spans in rows])
     parts = []
     for days, spans in groups:
-        text = f"{_day_list(days)} {' and '.join(f'{s}–{e}' for s, e, _ in spans)}"
+        hours = " and ".join(f"{s}–{e}" for s, e, _ in spans)
         if any(later for _, _, later in spans):
-            text += " (into the next day)"
-        parts.append(text)
+            parts.append(f"{hours} your {_day_list(days, DAY_NAMES, ' to ')} night")
+        else:
+            parts.append(f"{_day_list(days)} {hours}")
     return ", ".join(parts)
+
+
+def _with_zone(there: str, zone: str) -> str:
+    """ "Mon–Fri 03:00–11:00 New York time"; "22:45–02:45 St John's time, your Sunday to
+    Thursday night" (the zone beside the hours, not after the night)."""
+    hours, your, night = there.rpartition(" your ")
+    if your and night.endswith(" night"):
+        return f"{hours} {zone} time, your {night}"
+    return f"{there} {zone} time"
 
 
 def day_note(converted: Iterable[Converted], home: tzinfo, there: tzinfo) -> str:
@@ -248,7 +258,7 @@ class HoursStatement:
         """ "Mon–Fri 03:00–11:00 New York time until 8 Mar, then Mon–Fri 04:00–12:00 …"."""
         if not self.home:
             return "no fixed working hours"
-        text = f"{self.there} {self.there_zone} time"
+        text = _with_zone(self.there, self.there_zone)
         seen = {self.there}
         for p in self.periods[1:]:
             text += f" until {_short(p.since)}, then {p.there}"

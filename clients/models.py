@@ -10,7 +10,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from clients.business_time import BusinessCalendar, Window, shared_calendar, validate_windows
+from clients.business_time import (
+    EMPTY_WINDOW,
+    BusinessCalendar,
+    Window,
+    shared_calendar,
+    validate_windows,
+)
 from clients.changes import ChangeTracked
 from clients.ownership import Owned
 from clients.timezones import validate_timezone
@@ -64,6 +70,10 @@ class FreelancerProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # A new account starts in UTC; until its owner says where they are, the dashboard says so.
+    timezone_set = models.BooleanField(default=False)
+    # When the first-run steps were done or skipped: never offered again after.
+    onboarded_at = models.DateTimeField(null=True, blank=True)
     holiday_country = models.CharField(
         max_length=3,
         blank=True,
@@ -182,7 +192,9 @@ class Weekday(models.IntegerChoices):
 
 
 class WorkingWindow(models.Model):
-    """One stretch of working time on a weekday, local wall-clock [start, end)."""
+    """One stretch of working time on a weekday, local wall-clock [start, end); an end at or
+    before the start is on the next day (22:00–06:00, 18:00–00:00 = until 24:00), and the
+    window belongs to the day it starts (clients.business_time.Window)."""
 
     profile = models.ForeignKey(
         FreelancerProfile, on_delete=models.CASCADE, related_name="working_windows"
@@ -195,33 +207,39 @@ class WorkingWindow(models.Model):
         ordering = ["weekday", "start"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start__lt=models.F("end")), name="window_starts_before_it_ends"
+                condition=~Q(start=models.F("end")) | Q(start=time(0)),
+                name="window_is_not_empty",
             ),
             models.CheckConstraint(
                 condition=Q(weekday__gte=0, weekday__lte=6), name="window_weekday_range"
             ),
-            # Overlap between windows is refused by an exclusion constraint on PostgreSQL
-            # (migration 0002) and by FreelancerProfile forms / validate_windows everywhere.
+            # Overlap between windows (on one day, or a night and the next morning) is refused
+            # by an exclusion constraint on PostgreSQL (migration 0004) and by validate_windows
+            # everywhere.
         ]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        return self.window.label
+
+    @property
+    def window(self) -> Window:
+        return Window(self.weekday, self.start, self.end)
 
     def clean(self):
         super().clean()
         if self.start is None or self.end is None or self.weekday not in Weekday.values:
             return  # the field validators have already said what is missing or wrong
-        if self.start >= self.end:
-            raise ValidationError({"end": "The window must end after it starts."})
+        if self.window.empty:
+            raise ValidationError({"end": EMPTY_WINDOW.capitalize()})
         siblings = []
-        if self.profile_id:
+        if self.profile_id:  # every day's: a night may overlap the next morning
             siblings = [
-                Window(w.weekday, w.start, w.end)
-                for w in WorkingWindow.objects.filter(
-                    profile_id=self.profile_id, weekday=self.weekday
-                ).exclude(pk=self.pk)
+                w.window
+                for w in WorkingWindow.objects.filter(profile_id=self.profile_id).exclude(
+                    pk=self.pk
+                )
             ]
-        problems = validate_windows([*siblings, Window(self.weekday, self.start, self.end)])
+        problems = validate_windows([*siblings, self.window])
         if problems:
             raise ValidationError(problems)
 

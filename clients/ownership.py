@@ -1,12 +1,14 @@
 """Every row belongs to exactly one user; `.owned_by(user)` is the one way to scope a query."""
 
+from typing import Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 
 class OwnedQuerySet(models.QuerySet):
-    def owned_by(self, user):
+    def owned_by(self, user: object) -> Self:
         return self.filter(owner=user)
 
 

@@ -15,7 +15,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from django.urls import reverse
 
@@ -149,6 +149,21 @@ Kind regards,
 {me}""",
         ),
         BuiltinScript(
+            "confirm_change",
+            "Confirm a change in writing",
+            "Something was agreed on a call or in passing: put it in writing while it is fresh. "
+            "Logging it as sent confirms the change, with this message as the reference.",
+            "other",
+            """Hi {contact},
+
+As agreed {agreed_on}, {agreement}.
+
+I am putting it in writing so that we both have the same record. If you understood it differently, just reply and we will sort it out; otherwise nothing else is needed from you.
+
+Best regards,
+{me}""",
+        ),
+        BuiltinScript(
             "check_in",
             "Check-in request",
             "It has been a while since you spoke, or you are waiting on the client: ask how it is "
@@ -192,6 +207,10 @@ PLACEHOLDERS: dict[str, str] = {
     "your_deadlines": "The next open expectations the client owes, with dates (a list).",
     "next_deadline": 'The very next open expectation: "Homepage design, due Fri 13 Mar".',
     "today": 'Today\'s date: "Tue 3 Mar 2026".',
+    "agreement": 'What was agreed, in words: "“Homepage draft” moves from Mon 14 Dec to Mon 21 '
+    'Dec" (the change you confirm, or the latest one not yet confirmed in writing).',
+    "agreed_on": 'When it was agreed, on the client\'s calendar: "today", "yesterday", "on Mon 14 '
+    'Dec".',
 }
 
 # Flags → the script that helps with them.
@@ -205,6 +224,7 @@ RULE_SCRIPTS: dict[str, str] = {
     "check_in_missed": "check_in",
     "waiting_on_client": "check_in",
     "off_channel": "reply_window",  # it names the agreed channels and the reply window
+    "undocumented": "confirm_change",
 }
 
 CHANNEL_WORDS = {
@@ -241,9 +261,18 @@ def script_url(client_id: int, key: str) -> str:
 
 
 def script_url_for_flag(flag) -> str | None:
-    """The fitting script for a flag (anything with ``rule`` and ``client_id``), or None."""
+    """The fitting script for a flag (anything with ``rule`` and ``client_id``), or None; for an
+    undocumented agreement, the confirmation of that change or expectation."""
     key = script_for_rule(flag.rule)
-    return script_url(flag.client_id, key) if key else None
+    if key is None:
+        return None
+    url = script_url(flag.client_id, key)
+    if key == "confirm_change":
+        if change_id := getattr(flag, "change_record_id", None):
+            return f"{url}?change={change_id}"
+        if expectation_id := getattr(flag, "expectation_id", None):
+            return f"{url}?expectation={expectation_id}"
+    return url
 
 
 def render(body: str, context: Mapping[str, str]) -> str:
@@ -271,6 +300,82 @@ def unknown_placeholders(body: str) -> list[str]:
         hint = f" Did you mean {{{close[0]}}}?" if close else ""
         problems.append(f"{{{name}}} is not a placeholder Rapport knows.{hint}")
     return problems
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """What was agreed and when (a change record, or a new expectation), in plain values."""
+
+    subject: str  # "expectation", "engagement", "boundaries"
+    field: str  # the field that changed; "" for a new expectation
+    before: str  # as recorded (dates ISO)
+    after: str
+    title: str  # the expectation's or engagement's title
+    agreed_at: datetime
+    owed_by: str = ""  # a new expectation's: "freelancer" or "client"
+
+    def words(self) -> str:
+        """ "“Homepage draft” moves from Mon 14 Dec to Mon 21 Dec"."""
+        return agreement_words(self)
+
+    def when(self, zone: tzinfo, today: date) -> str:
+        """ "today", "yesterday" or "on Mon 14 Dec", on `zone`'s calendar."""
+        day = self.agreed_at.astimezone(zone).date()
+        if day == today:
+            return "today"
+        if day == today - timedelta(days=1):
+            return "yesterday"
+        return f"on {day_date(day)}"
+
+
+def _day(value: str) -> str:
+    try:
+        return day_date(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+BOUNDARY_WORDS = {
+    "reply_window_hours": lambda v: f"I reply to messages within {plural(int(v), 'working hour')}",
+    "update_cadence_days": lambda v: (
+        f"you hear from me with a progress update every {plural(int(v), 'working day')}"
+    ),
+    "checkin_cadence_days": lambda v: f"we check in every {plural(int(v), 'working day')}",
+    "agreed_channels": lambda v: f"we keep to {_or([w.strip().lower() for w in v.split(',')])}",
+    "after_hours_policy": lambda v: {
+        "Not OK": "messages outside my working hours wait for my next working hours",
+        "Urgent only": "outside my working hours I answer only what is urgent",
+        "OK": "messages outside my working hours are fine, though an answer may wait",
+    }.get(v, f"contact outside my working hours: {v}"),
+}
+
+
+def agreement_words(a: Agreement) -> str:
+    """The agreement in a sentence a client reads: dates "Mon 14 Dec", who owes what."""
+    thing = f"“{a.title}”" if a.title else "it"
+    if not a.field:  # a new expectation
+        who = "from your side" if a.owed_by == "client" else "from me"
+        return f"{thing} is due {_day(a.after)}, {who}"
+    if a.subject == "boundaries" and a.field in BOUNDARY_WORDS and a.after:
+        try:
+            return BOUNDARY_WORDS[a.field](a.after)
+        except ValueError:
+            pass
+    match a.field:
+        case "due":
+            return f"{thing} moves from {_day(a.before)} to {_day(a.after)}"
+        case "end" if a.after:
+            return f"{thing} now ends on {_day(a.after)}"
+        case "end":
+            return f"{thing} no longer has an end date"
+        case "title":
+            return f"“{a.before}” is now called “{a.after}”"
+        case "owed_by":
+            return f"{thing} now comes {'from your side' if a.after == 'The client' else 'from me'}"
+        case "scope":
+            return f"the scope of {thing} is now: {a.after}"
+    label = a.field.replace("_", " ")
+    return f"the {label} of {thing} changes from {a.before or 'nothing'} to {a.after or 'nothing'}"
 
 
 @dataclass(frozen=True)
@@ -310,8 +415,12 @@ def build_context(
     deadlines: Iterable[Deadline],
     engagements: Iterable[str],
     today: date,
+    agreement: Agreement | None = None,
+    client_zone: tzinfo = UTC,
+    client_today: date | None = None,
 ) -> dict[str, str]:
-    """Every placeholder's text for one client, from plain values (the views load them)."""
+    """Every placeholder's text for one client, from plain values (the views load them);
+    when something was agreed is said on the client's calendar (`client_zone`, `client_today`)."""
     deadlines = sorted(deadlines, key=lambda d: (d.due, d.title))
     mine = [d for d in deadlines if d.owed_by == "freelancer"]
     theirs = [d for d in deadlines if d.owed_by != "freelancer"]
@@ -342,4 +451,6 @@ def build_context(
         or "- nothing is waiting on you",
         "next_deadline": f"{first.title}, due {day_date(first.due)}" if first else "nothing is due",
         "today": f"{day_date(today)} {today.year}",
+        "agreement": agreement.words() if agreement else "[what we agreed]",
+        "agreed_on": agreement.when(client_zone, client_today or today) if agreement else "today",
     }

@@ -5,6 +5,8 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 
+from clients.formats import city
+
 
 @lru_cache(maxsize=1)
 def timezone_names() -> list[str]:
@@ -18,3 +20,14 @@ def validate_timezone(value: str) -> None:
             params={"value": value},
             code="invalid_timezone",
         )
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every zone, grouped by region for a <select>: ("Europe", [("Europe/Berlin", "Berlin"),
+    …]); zones without a region (UTC) under "Other"."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in timezone_names():
+        region = name.split("/", 1)[0] if "/" in name else "Other"
+        groups.setdefault(region, []).append((name, city(name)))
+    return sorted(groups.items(), key=lambda g: (g[0] == "Other", g[0]))

@@ -21,7 +21,7 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -85,11 +85,9 @@ class Freelancer:
 
 
 def first_window_start(cal: BusinessCalendar, day: date) -> datetime | None:
-    """The start of the first working window of the local date `day`; None on a day off."""
-    start = cal.next_working_start(datetime.combine(day, time(0), tzinfo=cal.tz))
-    if start is None or start.astimezone(cal.tz).date() != day:
-        return None
-    return start
+    """The start of the first working window of the local date `day` (a night worker's
+    evening, not the end of last night); None on a day off."""
+    return cal.start_of_working_day(day)
 
 
 def next_working_day(cal: BusinessCalendar, day: date) -> date | None:
@@ -425,7 +423,10 @@ def queue_weekly_reviews(now: datetime, owner_ids: list[int] | None = None) -> C
                     "week": week,
                     "label": label,
                     "clients": items,
-                    "review_url": links.review_url(f.user_id, label),
+                    # The review looks back: the week that has just ended (engagements.review).
+                    "review_url": links.review_url(
+                        f.user_id, week_label(week - timedelta(weeks=1))
+                    ),
                     "unsubscribe_url": unsubscribe_url,
                 },
                 f,

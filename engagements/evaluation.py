@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
@@ -31,6 +32,7 @@ from engagements.models import (
     Rule,
     Severity,
 )
+from engagements.models.change_record import change_words
 from engagements.models.flag import ACKNOWLEDGE_CLEARS, SEVERITY_RANK
 from engagements.models.interaction import EPOCH, awaiting_reply, latest
 
@@ -267,8 +269,16 @@ def find_undocumented(p: Pass):
             )
     changes = ChangeRecord.objects.filter(
         owner_id=p.owner_id, confirmed_in_writing=False, changed_at__lte=cutoff
-    ).values_list("pk", "client_id", "subject", "field", "to_value", "changed_at")
-    for pk, client_id, subject, field_name, to_value, made_at in changes:
+    ).values_list(
+        "pk",
+        "client_id",
+        "subject",
+        "field",
+        "to_value",
+        "changed_at",
+        Coalesce("expectation__title", "engagement__title"),
+    )
+    for pk, client_id, subject, field_name, to_value, made_at, title in changes:
         if c := p.clients.get(client_id):
             yield rules.undocumented(
                 p.calendar,
@@ -277,7 +287,7 @@ def find_undocumented(p: Pass):
                 client_id=c.id,
                 client_name=c.name,
                 subject=f"change:{pk}",
-                what=f"{subject} {field_name} → {to_value}",
+                what=change_words(subject, field_name, to_value, title or ""),
                 made_at=made_at,
                 change_record_id=pk,
             )

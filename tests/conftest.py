@@ -68,7 +68,8 @@ def outsider(django_user_model):
 def profile(user):
     """Alice works Mon–Fri 09:00–17:00 in Berlin."""
     profile = FreelancerProfile.for_user(user)
-    profile.timezone = "Europe/Berlin"
+    profile.timezone, profile.timezone_set = "Europe/Berlin", True
+    profile.onboarded_at = timezone.now()
     profile.save()
     return profile
 
@@ -91,7 +92,10 @@ def world(user, profile):
 
 @pytest.fixture
 def signed_in(client, user):
-    """Alice's signed-in test client (her profile as the first page made it: UTC)."""
+    """Alice's signed-in test client (her profile as the first page made it: UTC), past the
+    first-run steps (tests/web/test_onboarding.py goes through them)."""
+    FreelancerProfile.for_user(user)
+    FreelancerProfile.objects.filter(user=user).update(onboarded_at=timezone.now())
     client.force_login(user)
     return client
 

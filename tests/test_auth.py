@@ -19,7 +19,7 @@ def test_the_login_page_is_open_to_anonymous_visitors(client, db):
     assert b"Log in to Rapport" in response.content
 
 
-def test_logging_in_with_the_right_password_opens_the_dashboard(client, user):
+def test_logging_in_with_the_right_password_opens_the_dashboard(client, user, profile):
     response = client.post(LOGIN, {"username": "alice", "password": "alice-password"})
     assert response.status_code == 302
     assert response.url == "/"
@@ -61,7 +61,7 @@ def test_a_signed_in_user_visiting_the_login_page_goes_to_the_dashboard(client, 
     assert (response.status_code, response.url) == (302, "/")
 
 
-def test_logging_out_needs_a_post(client, user):
+def test_logging_out_needs_a_post(client, user, profile):
     client.force_login(user)
     assert client.get("/accounts/logout/").status_code == 405
     assert client.get("/").status_code == 200
@@ -74,13 +74,13 @@ def test_logging_out_ends_the_session(client, user):
     assert client.get("/").status_code == 302
 
 
-def test_every_page_offers_a_logout_form_that_posts(client, user):
+def test_every_page_offers_a_logout_form_that_posts(client, user, profile):
     client.force_login(user)
     page = client.get("/").content.decode()
     assert '<form method="post" action="/accounts/logout/"' in page
 
 
-def test_changing_the_password_works_and_keeps_the_user_signed_in(client, user):
+def test_changing_the_password_works_and_keeps_the_user_signed_in(client, user, profile):
     client.force_login(user)
     assert client.get("/accounts/password/").status_code == 200
     response = client.post(

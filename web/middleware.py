@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +11,12 @@ from django_otp import devices_for_user
 from clients.models import FreelancerProfile
 from clients.validation import TEXT_LIMIT
 from web.views.problem import problem
+
+
+class ProfiledRequest(HttpRequest):
+    """A signed-in request as views see it behind FreelancerTimezoneMiddleware (for types)."""
+
+    profile: FreelancerProfile
 
 
 class FreelancerTimezoneMiddleware:

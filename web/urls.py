@@ -8,11 +8,13 @@ from web.views import (
     accounts,
     clients,
     dashboard,
+    documentation,
     email_links,
     expectations,
     flags,
     integrations,
     interactions,
+    onboarding,
     profile,
     reminders,
     review,
@@ -37,6 +39,16 @@ client_pages = [
         name="expectation-create",
     ),
     path("expectations/<id:pk>/edit/", expectations.expectation_edit, name="expectation-edit"),
+    # Confirm in writing after the fact (web/views/documentation.py).
+    path("changes/<id:pk>/confirm/", documentation.confirm_change, name="change-confirm"),
+    path(
+        "expectations/<id:pk>/confirm/",
+        documentation.confirm_expectation,
+        name="expectation-confirm",
+    ),
+    path(
+        "<id:pk>/boundaries/confirm/", documentation.confirm_boundaries, name="boundaries-confirm"
+    ),
 ]
 
 settings_pages = [
@@ -106,6 +118,16 @@ email_pages = [
     path("link/unsubscribe/", email_links.unsubscribe, name="email-unsubscribe"),
 ]
 
+# The first run of a new account (web/views/onboarding.py).
+welcome_pages = [
+    path("", onboarding.zone, name="welcome"),
+    path("hours/", onboarding.hours, name="welcome-hours"),
+    path("holidays/", onboarding.holidays, name="welcome-holidays"),
+    path("defaults/", onboarding.defaults, name="welcome-defaults"),
+    path("client/", onboarding.first_client, name="welcome-client"),
+    path("done/", onboarding.done, name="welcome-done"),
+]
+
 script_pages = [
     path("", scripts.script_library, name="script-library"),
     path("new/", scripts.script_create, name="script-create"),
@@ -126,6 +148,7 @@ urlpatterns = [
     path("flags/<id:pk>/acknowledge/", flags.acknowledge, name="flag-acknowledge"),
     path("flags/<id:pk>/snooze/", flags.snooze, name="flag-snooze"),
     path("flags/<id:pk>/resolve/", flags.resolve, name="flag-resolve"),
+    path("flags/<id:pk>/confirm/", flags.confirm, name="flag-confirm"),
     path("interactions/new/", interactions.new_interaction, name="interaction-new"),
     path("clients/", include(client_pages)),
     path("settings/", include(settings_pages)),
@@ -134,4 +157,5 @@ urlpatterns = [
     path("scripts/", include(script_pages)),
     # The calendar feed: opened by its token alone (calendar apps have no session).
     path("calendar/<str:token>.ics", integrations.calendar_feed, name="calendar-feed"),
+    path("welcome/", include(welcome_pages)),
 ]

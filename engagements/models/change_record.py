@@ -6,10 +6,44 @@ from django.db import models
 from django.utils import timezone
 
 from clients.changes import ChangeNote
+from clients.formats import day_date_year
 from clients.models import Channel, Client
 from clients.ownership import Owned, OwnedQuerySet
 from clients.validation import no_nul
 from engagements.models.engagement import Engagement, Expectation, Party
+
+FIELD_LABELS = {
+    "agreed_channels": "agreed channels",
+    "reply_window_hours": "reply window (working hours)",
+    "update_cadence_days": "update cadence (working days)",
+    "checkin_cadence_days": "check-in cadence (working days)",
+    "after_hours_policy": "after-hours contact",
+    "due": "due date",
+    "owed_by": "owed by",
+    "end": "end date",
+}
+DATE_FIELDS = frozenset({"due", "end"})
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " "))
+
+
+def shown_value(field: str, value: str) -> str:
+    """A recorded value as the pages write it: dates "Mon 14 Dec 2026" (stored ISO)."""
+    if field in DATE_FIELDS and value:
+        try:
+            return day_date_year(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def change_words(subject: str, field: str, to_value: str, title: str = "") -> str:
+    """ "“Booking form”: due date → Mon 14 Dec 2026", "boundaries: reply window … → 4"."""
+    shown = shown_value(field, to_value)
+    shown = shown if len(shown) <= 80 else shown[:79] + "…"
+    return f"{f'“{title}”' if title else subject}: {field_label(field)} → {shown}"
 
 
 class ChangeRecordQuerySet(OwnedQuerySet):
@@ -55,6 +89,24 @@ class ChangeRecord(Owned):
 
     def __str__(self):
         return f"{self.subject} {self.field}: {self.from_value} → {self.to_value}"
+
+    @property
+    def headline(self) -> str:
+        """ "Expectation “First draft”: due date", "Boundaries: reply window (working hours)"
+        (reads the expectation or engagement: select_related them for a list)."""
+        if self.subject == "expectation" and self.expectation_id and self.expectation:
+            return f"Expectation “{self.expectation.title}”: {field_label(self.field)}"
+        if self.subject == "engagement" and self.engagement_id and self.engagement:
+            return f"Engagement “{self.engagement.title}”: {field_label(self.field)}"
+        return f"{self.subject.capitalize()}: {field_label(self.field)}"
+
+    @property
+    def from_shown(self) -> str:
+        return shown_value(self.field, self.from_value)
+
+    @property
+    def to_shown(self) -> str:
+        return shown_value(self.field, self.to_value)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

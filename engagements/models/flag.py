@@ -40,7 +40,7 @@ ACKNOWLEDGE_CLEARS = frozenset({Rule.OUT_OF_HOURS, Rule.SELF_BOUNDARY, Rule.OFF_
 
 
 class FlagQuerySet(OwnedQuerySet):
-    def live(self):
+    def live(self) -> "FlagQuerySet":
         """Not resolved: open, acknowledged or snoozed."""
         return self.exclude(state=Flag.State.RESOLVED)
 

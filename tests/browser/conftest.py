@@ -96,12 +96,16 @@ class PageProblems:
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open pages in a fresh browser context: `new_page()` or `new_page(viewport=PHONE)`."""
+    """Open pages in a fresh browser context: `new_page()`, `new_page(viewport=PHONE)`."""
     contexts, problems = [], PageProblems()
 
-    def open_page(viewport=DESKTOP, cookies=()):
+    def open_page(viewport=DESKTOP, cookies=(), **options):
+        """`options` for the browser context: timezone_id="America/St_Johns",
+        java_script_enabled=False…"""
         context = browser.new_context(
-            viewport=viewport, base_url=live_server.url, locale="en-GB", timezone_id="UTC"
+            viewport=viewport,
+            base_url=live_server.url,
+            **{"locale": "en-GB", "timezone_id": "UTC", **options},
         )
         context.set_default_timeout(TIMEOUT_MS)
         if cookies:

@@ -1,4 +1,6 @@
-"""The pictures in the README: the demo account's dashboard and a client page, desktop and phone.
+"""The pictures in the README: the demo account's dashboard, a client page, the weekly review
+looking back, the confirmation of a change in writing and a new account's first step, desktop
+and phone.
 
 Not part of `make test` (it rewrites files under docs/): `make screenshots` runs it with
 SCREENSHOTS=1. Each picture is the whole page (full_page), so what a phone user scrolls to is in it.
@@ -6,6 +8,7 @@ The server's clock is set to one Wednesday morning in Berlin, so the pictures ar
 whenever they are made and change only when the pages do.
 """
 
+import re
 from datetime import datetime
 from io import StringIO
 from pathlib import Path
@@ -17,6 +20,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from clients.models import Client
+from engagements.models import ChangeRecord
 
 pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
 
@@ -48,3 +52,26 @@ def test_screenshots_of_the_dashboard_and_a_client_page(demo, new_page, login):
         page.goto(f"/clients/{demo.pk}/")
         expect(page.get_by_role("heading", name=CLIENT).first).to_be_visible()
         page.screenshot(path=SCREENSHOTS / f"client-{width}.png", full_page=True)
+
+        # Last week's review, as a Monday morning opens it (the week before this Wednesday's).
+        page.goto("/review/2026-W47/")
+        expect(page.get_by_text("Looking back at the week that ended.")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"review-{width}.png", full_page=True)
+
+        # The written confirmation of the demo's change agreed on the phone.
+        moved = ChangeRecord.objects.get(client__owner=demo.owner, field="due")
+        page.goto(f"/scripts/client/{moved.client_id}/confirm_change/?change={moved.pk}")
+        expect(page.get_by_label("Message")).to_have_value(re.compile("As agreed"))
+        page.screenshot(path=SCREENSHOTS / f"confirm-{width}.png", full_page=True)
+
+
+def test_screenshot_of_a_new_accounts_first_step(demo, new_page, django_user_model):
+    django_user_model.objects.create_user("newcomer", password="newcomer-password")
+    for width, viewport in WIDTHS.items():
+        page = new_page(viewport=viewport, timezone_id="Europe/Berlin")
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill("newcomer")
+        page.get_by_label("Password").fill("newcomer-password")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_text("Proposed from your browser: Berlin.")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"welcome-{width}.png", full_page=True)

@@ -14,6 +14,7 @@ from clients.business_time import BusinessCalendar, Window, validate_windows
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 ZONES = [
     "Europe/Berlin",
     "America/New_York",
@@ -61,14 +62,31 @@ class Scenario:
         )
 
     def working(self, at: datetime) -> bool:
-        """The definition, read off the local wall clock directly."""
-        local = at.astimezone(ZoneInfo(self.zone))
-        day, now = local.date(), local.time()
-        return (
-            any(wd == day.weekday() and s <= now < e for wd, s, e in self.windows)
-            and day not in self.days_off
-            and not (self.country and day in oracle_holidays(self.country, self.subdiv))
-        )
+        """The definition, read off the local wall clock directly: inside a window of that
+        local date, or of the day before when that one runs past midnight."""
+        wall = at.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
+        return self._on(wall.date(), wall) or self._on(wall.date() - timedelta(1), wall)
+
+    def working_on(self, day: date, at: datetime) -> bool:
+        """Whether the local wall clock at `at` reads a time inside one of `day`'s windows (an
+        end at or before the start being on the next day), and `day` is neither a holiday nor
+        a day off."""
+        return self._on(day, at.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None))
+
+    def _on(self, day: date, wall: datetime) -> bool:
+        if day in self.days_off or (self.country and day in oracle_holidays(*self.region)):
+            return False
+        for weekday, s, e in self.windows:
+            if weekday == day.weekday():
+                start = datetime.combine(day, s)
+                end = datetime.combine(day if e > s else day + timedelta(1), e)
+                if start <= wall < end:
+                    return True
+        return False
+
+    @property
+    def region(self) -> tuple[str, str]:
+        return self.country, self.subdiv
 
     def minutes(self, start: datetime, end: datetime) -> list[datetime]:
         """Every whole minute in [start, end), stepped in UTC."""
@@ -111,16 +129,31 @@ minute_of_day = st.one_of(
 
 @st.composite
 def day_windows(draw) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) minute pairs for one weekday."""
-    kind = draw(st.sampled_from(["random", "random", "touching", "split", "9-17", "01-05", "off"]))
+    """(start, end) minute pairs for one weekday; an end at or before the start is on the next
+    day (0 as an end is 24:00; (0, 0) the whole day). The last one may run past midnight."""
+    kind = draw(
+        st.sampled_from(
+            ["random", "random", "touching", "split", "9-17", "01-05", "night", "to-24", "off"]
+        )
+    )
     if kind in ("random", "touching"):
         points = sorted(draw(st.lists(minute_of_day, min_size=2, max_size=6, unique=True)))
         if kind == "touching":
-            return list(zip(points, points[1:], strict=False))
-        return list(zip(points[::2], points[1::2], strict=False))
-    return {"split": [(540, 750), (810, 1050)], "9-17": [(540, 1020)], "01-05": [(60, 300)]}.get(
-        kind, []
-    )
+            pairs = list(zip(points, points[1:], strict=False))
+        else:
+            pairs = list(zip(points[::2], points[1::2], strict=False))
+        if draw(st.booleans()):  # the last one runs on past midnight (or ends at 24:00)
+            start = pairs[-1][0]
+            ends = [e for e in (0, 30, 180, 420) if e != start or e == 0]  # never empty
+            pairs[-1] = (start, draw(st.sampled_from(ends)))
+        return pairs
+    return {
+        "split": [(540, 750), (810, 1050)],
+        "9-17": [(540, 1020)],
+        "01-05": [(60, 300)],
+        "night": [(1320, 360)],  # 22:00–06:00, across every DST change at 02:00 or 03:00
+        "to-24": [(0, 0)] if draw(st.booleans()) else [(1080, 0)],  # the whole day, 18:00–24:00
+    }.get(kind, [])
 
 
 def hm(minutes: int) -> time:
@@ -267,11 +300,33 @@ def test_add_working_days_ends_the_nth_working_day_after_the_start_date(case, da
         assert due is None
         return
     assert due is not None
-    due_day = due.astimezone(calendar.tz).date()
+    # The due day is the days-th working day after the start's date, and its last window ends
+    # at `due`: the day `due` falls on, or the day before when that day's night runs into the
+    # next morning.
+    last = (due - MINUTE).astimezone(calendar.tz).date()
+    due_day = next(
+        d
+        for d in (last, last - timedelta(1))
+        if calendar.end_of_working_day(d) == due
+        and calendar.working_days_between(start, datetime.combine(d, time(12), calendar.tz)) == days
+    )
     assert calendar.is_working_day(due_day)
-    assert due == calendar.end_of_working_day(due_day)
-    assert calendar.working_days_between(start, due) == days
-    assert scenario.working(due - MINUTE) and not scenario.working(due)
+    assert scenario.working_on(due_day, due - MINUTE)
+    assert not any(scenario.working_on(due_day, t) for t in scenario.minutes(due, due + DAY))
+
+
+@examples(150)
+@given(scenarios(max_span=0))
+def test_start_of_working_day_is_where_the_days_first_window_begins(case):
+    scenario, at, _ = case
+    calendar = scenario.calendar()
+    day = at.astimezone(calendar.tz).date()
+    start = calendar.start_of_working_day(day)
+    if start is None:
+        assert not calendar.is_working_day(day)
+        return
+    assert scenario.working_on(day, start)
+    assert not any(scenario.working_on(day, t) for t in scenario.minutes(start - DAY, start))
 
 
 # Examples -----------------------------------------------------------------------------------
@@ -477,22 +532,81 @@ def test_an_unknown_time_zone_is_rejected():
         BusinessCalendar("Mars/Olympus_Mons", WEEKDAYS_9_TO_5)
 
 
-def test_validate_windows_reports_overlaps_and_backwards_windows():
+def test_a_window_may_end_at_midnight_without_losing_a_minute():
+    calendar = BusinessCalendar("Europe/Berlin", [(0, time(18), time(0))])  # Monday 18:00–24:00
+    monday = date(2026, 6, 1)
+    assert calendar.working_time_between(*local_day(calendar, monday)) == 6 * HOUR
+    assert calendar.is_working(berlin(2026, 6, 1, 23, 59, 59))
+    assert not calendar.is_working(berlin(2026, 6, 2, 0))
+    assert calendar.end_of_working_day(monday) == berlin(2026, 6, 2, 0)
+
+
+def test_the_whole_day_is_00_00_to_24_00():
+    calendar = BusinessCalendar("UTC", [(5, time(0), time(0))])  # Saturday
+    assert calendar.working_time_between(utc(2026, 6, 6), utc(2026, 6, 8)) == 24 * HOUR
+
+
+def test_a_night_shift_belongs_to_the_day_it_starts():
+    # Monday 22:00–06:00; Monday 1 June 2026 is a day off, Tuesday 2 June is not.
+    calendar = BusinessCalendar(
+        "Europe/Berlin",
+        [(0, time(22), time(6)), (1, time(22), time(6))],
+        days_off=[date(2026, 6, 1)],
+    )
+    assert not calendar.is_working(berlin(2026, 6, 2, 3))  # Monday's night, a day off
+    assert calendar.is_working(berlin(2026, 6, 3, 3))  # Tuesday's night
+    assert calendar.is_working_day(date(2026, 6, 2)) and not calendar.is_working_day(
+        date(2026, 6, 1)
+    )
+    assert calendar.end_of_working_day(date(2026, 6, 2)) == berlin(2026, 6, 3, 6)
+    assert calendar.start_of_working_day(date(2026, 6, 2)) == berlin(2026, 6, 2, 22)
+    assert calendar.current_window_end(berlin(2026, 6, 2, 23)) == berlin(2026, 6, 3, 6)
+    assert calendar.next_working_start(berlin(2026, 6, 2, 12)) == berlin(2026, 6, 2, 22)
+    assert calendar.add_working_time(berlin(2026, 6, 2, 23), 4 * HOUR) == berlin(2026, 6, 3, 3)
+
+
+def test_a_holiday_the_morning_after_does_not_cut_the_night_short():
+    # Christmas Eve (a Thursday, a working day in Germany) runs into Christmas Day.
+    calendar = BusinessCalendar("Europe/Berlin", [(3, time(22), time(6))], holiday_country="DE")
+    assert calendar.is_working(berlin(2026, 12, 25, 5))
+    assert calendar.working_time_between(berlin(2026, 12, 24), berlin(2026, 12, 26)) == 8 * HOUR
+
+
+@pytest.mark.parametrize(("night", "hours"), [(date(2026, 3, 28), 7), (date(2026, 10, 24), 9)])
+def test_a_saturday_night_over_the_clock_change_is_an_hour_shorter_or_longer(night, hours):
+    calendar = BusinessCalendar("Europe/Berlin", [(5, time(22), time(6))])
+    start = datetime.combine(night, time(12), tzinfo=calendar.tz)
+    assert calendar.working_time_between(start, start + 2 * DAY) == hours * HOUR
+    assert calendar.end_of_working_day(night) == datetime.combine(
+        night + DAY, time(6), tzinfo=calendar.tz
+    )
+
+
+def test_validate_windows_reports_overlaps_and_empty_windows():
     problems = validate_windows(
         [
             Window(0, time(9), time(12)),
             (0, time(11), time(13)),
-            (1, time(17), time(9)),
             (2, time(9), time(9)),
             (7, time(9), time(10)),
         ]
     )
     assert problems == [
-        "Tuesday 17:00–09:00: the start must be before the end.",
-        "Wednesday 09:00–09:00: the start must be before the end.",
+        "Wednesday 09:00–09:00: a window cannot start and end at the same time (00:00–24:00 "
+        "is the whole day).",
         "Weekday 7 is out of range (0 = Monday … 6 = Sunday).",
         "Monday 09:00–12:00 overlaps Monday 11:00–13:00.",
     ]
+
+
+def test_a_night_overlaps_the_next_mornings_window_and_sunday_night_monday_morning():
+    assert validate_windows([(1, time(22), time(6)), (2, time(5), time(9))]) == [
+        "Tuesday 22:00–06:00 overlaps Wednesday 05:00–09:00."
+    ]
+    assert validate_windows([(0, time(7), time(9)), (6, time(23), time(8))]) == [
+        "Monday 07:00–09:00 overlaps Sunday 23:00–08:00."
+    ]
+    assert validate_windows([(1, time(22), time(6)), (2, time(6), time(9))]) == []  # touching
 
 
 def test_validate_windows_accepts_touching_windows_and_an_empty_list():
@@ -500,9 +614,9 @@ def test_validate_windows_accepts_touching_windows_and_an_empty_list():
     assert validate_windows([]) == []
 
 
-def test_the_constructor_rejects_backwards_windows_but_takes_overlaps_as_their_union():
-    with pytest.raises(ValueError, match="start must be before the end"):
-        BusinessCalendar("UTC", [(0, time(12), time(9))])
+def test_the_constructor_rejects_empty_windows_but_takes_overlaps_as_their_union():
+    with pytest.raises(ValueError, match="cannot start and end at the same time"):
+        BusinessCalendar("UTC", [(0, time(12), time(12))])
     calendar = BusinessCalendar("UTC", [(0, time(9), time(12)), (0, time(11), time(13))])
     monday = utc(2026, 1, 5), utc(2026, 1, 6)
     assert list(calendar.working_intervals(*monday)) == [(utc(2026, 1, 5, 9), utc(2026, 1, 5, 13))]
@@ -514,3 +628,13 @@ def test_negative_amounts_and_day_counts_are_rejected():
         calendar.add_working_time(utc(2026, 1, 5), -HOUR)
     with pytest.raises(ValueError):
         calendar.add_working_days(utc(2026, 1, 5), 0)
+
+
+def test_working_round_the_clock_every_day_is_answered_without_searching_to_year_9999():
+    # Whole days (00:00–00:00) on every weekday make one period that never ends: the calendar
+    # says how long it runs as far as its horizon looks, instead of merging days until overflow.
+    calendar = BusinessCalendar("Europe/Berlin", [(d, time(0), time(0)) for d in range(7)])
+    at = utc(2026, 11, 30, 3)
+    assert calendar.next_working_start(at) == at
+    assert calendar.current_window_end(at) > at + timedelta(days=365)
+    assert calendar.add_working_time(at, 30 * HOUR) == at + 30 * HOUR

@@ -137,3 +137,20 @@ def test_moments_split_into_the_recent_period_and_the_one_before():
     )
     assert recent == [now - timedelta(days=1)]
     assert earlier == [now - timedelta(days=8)]
+
+
+def test_a_night_is_outlined_in_its_evening_and_in_the_next_mornings_column():
+    nights = [Window(0, time(22), time(6)), Window(6, time(23, 30), time(1))]  # Mon, Sun
+    grid = build_heatmap([], berlin(nights))
+    assert [h for h in range(24) if grid.cell(0, h).working] == [0, 22, 23]  # Sun's ends Mon 01
+    assert grid.cell(0, 0).working_minutes == 60
+    assert [h for h in range(24) if grid.cell(1, h).working] == [0, 1, 2, 3, 4, 5]
+    assert grid.cell(6, 23).working_minutes == 30
+    assert grid.cell(0, 23).edges == ("bottom", "left", "right")
+    assert grid.cell(1, 0).edges == ("top", "right")  # Monday 00:00 is Sunday's night
+
+
+def test_a_window_until_midnight_fills_the_last_hour():
+    grid = build_heatmap([], berlin([Window(4, time(18), time(0))]))
+    assert grid.cell(4, 23).working_minutes == 60
+    assert not grid.cell(5, 0).working

@@ -120,7 +120,8 @@ def test_a_half_hour_zone_gets_half_hours():
 def test_across_the_date_line_the_hours_run_into_the_next_day_and_it_says_so():
     statement = hours_statement(NINE_TO_FIVE, BERLIN, AUCKLAND, timezone.now())  # 12 h ahead
 
-    assert statement.there == "Mon–Fri 21:00–05:00 (into the next day)"
+    assert statement.there == "21:00–05:00 your Monday to Friday night"
+    assert statement.yours.startswith("21:00–05:00 Auckland time, your Monday to Friday night")
     assert "Mon 09:00 Berlin = Mon 21:00 Auckland" in statement.note
     assert "Mon 17:00 Berlin = Tue 05:00 Auckland" in statement.note
     assert "back in Auckland on Sun 5 Apr" in statement.note
@@ -137,7 +138,7 @@ def test_hours_that_fall_wholly_on_the_next_day_there_are_labelled_with_that_day
 def test_a_freelancer_in_auckland_starts_the_week_on_sunday_on_a_berlin_clock():
     statement = hours_statement(NINE_TO_FIVE, AUCKLAND, BERLIN, NOVEMBER)
 
-    assert statement.there == "Sun–Thu 21:00–05:00 (into the next day)"
+    assert statement.there == "21:00–05:00 your Sunday to Thursday night"
     assert "Mon 09:00 Auckland = Sun 21:00 Berlin" in statement.note
 
 
@@ -146,6 +147,27 @@ def test_a_window_ending_at_midnight_there_ends_at_24_00_on_the_same_day():
     assert hours_statement(late, BERLIN, ZoneInfo("Asia/Dubai"), NOVEMBER).there == (
         "Mon 17:00–24:00"
     )
+
+
+def test_a_split_shift_that_crosses_midnight_there_says_which_of_their_nights_it_is():
+    split = [Window(d, time(8), time(12)) for d in range(5)]
+    split += [Window(d, time(13), time(17)) for d in range(5)]
+    st_johns = ZoneInfo("America/St_Johns")  # 9 h 15 behind Kathmandu in November
+    statement = hours_statement(split, ZoneInfo("Asia/Kathmandu"), st_johns, NOVEMBER)
+
+    assert statement.text.startswith(
+        "Mon–Fri 08:00–12:00 and 13:00–17:00 Kathmandu time = 22:45–02:45 and 03:45–07:45 "
+        "St John's time, your Sunday to Thursday night."
+    )
+    assert "Sun–Thu" not in statement.text and "St Johns" not in statement.text
+
+
+def test_a_night_shift_at_home_belongs_to_the_day_it_starts_and_says_overnight():
+    nights = [Window(d, time(22), time(6)) for d in range(4)] + [Window(4, time(18), time(0))]
+    statement = hours_statement(nights, BERLIN, NEW_YORK, NOVEMBER)
+
+    assert statement.mine == "Mon–Thu 22:00–06:00 (overnight), Fri 18:00–24:00 Berlin time"
+    assert statement.yours == "Mon–Thu 16:00–24:00, Fri 12:00–18:00 New York time"
 
 
 def test_zones_on_the_same_clock_say_so_instead_of_repeating_the_hours():
@@ -175,14 +197,16 @@ ZONES = [
     "Pacific/Apia",
     "UTC",
 ]
-minutes = st.integers(min_value=0, max_value=23 * 60 + 58)
+minutes = st.integers(min_value=0, max_value=23 * 60 + 59)
 
 
 @st.composite
 def windows(draw):
+    """Any window: within its day, until midnight (end 00:00) or past it (end before start)."""
     weekday = draw(st.integers(0, 6))
-    start = draw(minutes)
-    end = draw(st.integers(min_value=start + 1, max_value=23 * 60 + 59))
+    start, end = draw(minutes), draw(minutes)
+    if start == end and start:
+        end = 0
     return Window(weekday, time(*divmod(start, 60)), time(*divmod(end, 60)))
 
 

@@ -143,19 +143,22 @@ def test_it_accepts_an_engagement_that_ends_the_day_it_starts_or_has_no_end(acme
 # --- working windows ------------------------------------------------------------------------
 
 
-def test_it_refuses_a_working_window_that_ends_before_it_starts(profile):
-    window = WorkingWindow(profile=profile, weekday=5, start=time(17), end=time(9))
-    assert errors_of(window) == {"end": ["The window must end after it starts."]}
+def test_a_working_window_may_run_past_midnight_or_end_at_midnight(profile):
+    WorkingWindow(profile=profile, weekday=5, start=time(22), end=time(6)).full_clean()
+    WorkingWindow(profile=profile, weekday=5, start=time(18), end=time(0)).full_clean()
+    WorkingWindow(profile=profile, weekday=5, start=time(0), end=time(0)).full_clean()
 
 
 def test_it_refuses_a_working_window_that_ends_when_it_starts(profile):
     window = WorkingWindow(profile=profile, weekday=5, start=time(9), end=time(9))
-    assert errors_of(window) == {"end": ["The window must end after it starts."]}
+    assert errors_of(window) == {
+        "end": ["A window cannot start and end at the same time (00:00–24:00 is the whole day)."]
+    }
 
 
-def test_the_database_refuses_a_working_window_that_ends_before_it_starts(profile):
+def test_the_database_refuses_a_working_window_that_ends_when_it_starts(profile):
     with refused_by_database():
-        WorkingWindow.objects.create(profile=profile, weekday=5, start=time(17), end=time(9))
+        WorkingWindow.objects.create(profile=profile, weekday=5, start=time(9), end=time(9))
 
 
 @pytest.mark.parametrize("weekday", [-1, 7])
@@ -196,6 +199,32 @@ def test_the_database_accepts_windows_that_only_touch_on_postgres(profile, postg
     WorkingWindow.objects.create(profile=profile, weekday=TUESDAY, start=time(17), end=time(19))
     WorkingWindow.objects.create(profile=profile, weekday=TUESDAY, start=time(7), end=time(9))
     assert profile.working_windows.filter(weekday=TUESDAY).count() == 3
+
+
+def test_it_refuses_a_night_that_runs_into_the_next_mornings_window(profile):
+    # The profile fixture works Tuesday 09:00–17:00.
+    window = WorkingWindow(profile=profile, weekday=0, start=time(22), end=time(10))
+    assert errors_of(window) == {"__all__": ["Monday 22:00–10:00 overlaps Tuesday 09:00–17:00."]}
+
+
+@pytest.mark.parametrize(
+    ("weekday", "start", "end"),
+    [(0, time(22), time(10)), (6, time(23), time(9, 30)), (TUESDAY, time(16), time(0))],
+)
+def test_the_database_refuses_a_night_that_overlaps_the_next_morning_on_postgres(
+    profile, postgres, weekday, start, end
+):
+    with refused_by_database():
+        WorkingWindow.objects.create(profile=profile, weekday=weekday, start=start, end=end)
+
+
+def test_the_database_accepts_a_night_that_ends_when_the_next_day_begins_on_postgres(
+    profile, postgres
+):
+    WorkingWindow.objects.create(profile=profile, weekday=0, start=time(22), end=time(9))
+    WorkingWindow.objects.create(profile=profile, weekday=6, start=time(17), end=time(9))
+    WorkingWindow.objects.create(profile=profile, weekday=5, start=time(0), end=time(0))
+    assert profile.working_windows.count() == 8
 
 
 def test_the_overlap_constraint_is_per_profile_on_postgres(profile, outsider, postgres):

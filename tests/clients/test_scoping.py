@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from clients.models import Boundaries, Client, Contact
+from clients.models import Boundaries, Client, Contact, FreelancerProfile
 from engagements.models import ChangeRecord, Engagement, Expectation, Interaction
 from tests.factories import (
     ClientFactory,
@@ -166,8 +167,15 @@ def test_it_accepts_parents_that_all_belong_to_the_owner(acme):
 # --- the dashboard is scoped the same way -------------------------------------------------------
 
 
-def test_the_dashboard_lists_only_the_users_own_clients(client, worlds, user):
+def set_up(client, user):
+    """Sign `user` in, past the first-run steps (their dashboard is what these tests read)."""
+    FreelancerProfile.for_user(user)
+    FreelancerProfile.objects.filter(user=user).update(onboarded_at=timezone.now())
     client.force_login(user)
+
+
+def test_the_dashboard_lists_only_the_users_own_clients(client, worlds, user):
+    set_up(client, user)
     page = client.get("/")
     assert page.status_code == 200
     assert [c.name for c in page.context["client_rows"]] == ["Northwind"]
@@ -175,7 +183,7 @@ def test_the_dashboard_lists_only_the_users_own_clients(client, worlds, user):
 
 
 def test_the_dashboard_shows_an_outsider_only_their_own(client, worlds, outsider):
-    client.force_login(outsider)
+    set_up(client, outsider)
     page = client.get("/")
     assert [c.name for c in page.context["client_rows"]] == ["Initech"]
     assert b"Northwind" not in page.content

@@ -15,6 +15,7 @@ from clients.scripts import (
     BUILTINS,
     PLACEHOLDERS,
     RULE_SCRIPTS,
+    Agreement,
     render,
     script_for_rule,
     script_url,
@@ -336,7 +337,7 @@ def test_the_clients_script_page_puts_the_scripts_its_open_flags_call_for_first(
         (Rule.CHECK_IN_MISSED, "check_in"),
         (Rule.WAITING_ON_CLIENT, "check_in"),
         (Rule.DEADLINE, None),
-        (Rule.UNDOCUMENTED, None),
+        (Rule.UNDOCUMENTED, "confirm_change"),
     ],
 )
 def test_a_flag_links_the_fitting_script(rule, key):
@@ -397,3 +398,62 @@ def test_the_librarys_client_picker_goes_to_that_clients_scripts(logged_in, acme
 
     assert response.status_code == 302
     assert response.url == f"/scripts/client/{acme.pk}/"
+
+
+AGREED = datetime(2026, 6, 1, 23, 30, tzinfo=BERLIN)  # Monday night in Berlin
+
+
+@pytest.mark.parametrize(
+    ("subject", "field", "before", "after", "words"),
+    [
+        (
+            "expectation",
+            "due",
+            "2026-12-14",
+            "2026-12-21",
+            "“Draft” moves from Mon 14 Dec to Mon 21 Dec",
+        ),
+        (
+            "expectation",
+            "title",
+            "Draft",
+            "Homepage draft",
+            "“Draft” is now called “Homepage draft”",
+        ),
+        ("expectation", "owed_by", "Me", "The client", "“Draft” now comes from your side"),
+        ("engagement", "end", "", "2027-01-15", "“Draft” now ends on Fri 15 Jan"),
+        (
+            "engagement",
+            "scope",
+            "Six pages",
+            "Six pages + a booking form",
+            "the scope of “Draft” is now: Six pages + a booking form",
+        ),
+        (
+            "boundaries",
+            "reply_window_hours",
+            "8",
+            "4",
+            "I reply to messages within 4 working hours",
+        ),
+        (
+            "boundaries",
+            "agreed_channels",
+            "Email",
+            "Email, Video call",
+            "we keep to email or video call",
+        ),
+        ("expectation", "", "", "2026-12-21", "“Draft” is due Mon 21 Dec, from me"),
+    ],
+)
+def test_an_agreement_is_put_in_words_a_client_reads(subject, field, before, after, words):
+    assert Agreement(subject, field, before, after, "Draft", AGREED).words() == words
+
+
+def test_when_it_was_agreed_is_said_on_the_clients_calendar():
+    agreement = Agreement("expectation", "due", "", "2026-12-21", "Draft", AGREED)
+    auckland = ZoneInfo("Pacific/Auckland")  # Monday 23:30 Berlin = Tuesday 09:30 there
+    assert agreement.when(BERLIN, date(2026, 6, 1)) == "today"
+    assert agreement.when(auckland, date(2026, 6, 2)) == "today"
+    assert agreement.when(auckland, date(2026, 6, 3)) == "yesterday"
+    assert agreement.when(auckland, date(2026, 6, 9)) == "on Tue 2 Jun"

@@ -64,3 +64,12 @@ def test_the_office_overlap_can_fall_on_the_clients_next_day():
     late = Span(datetime(2026, 6, 2, 19, tzinfo=UTC), datetime(2026, 6, 2, 23, tzinfo=UTC))
     [part] = office_overlap((late,), AUCKLAND)  # Wed 07:00–11:00 Auckland
     assert part.on(AUCKLAND) == "09:00–11:00"
+
+
+def test_a_night_shows_whole_on_the_day_it_starts_and_not_on_the_morning_after():
+    nights = calendar([Window(d, time(22), time(6)) for d in range(5)])  # Mon–Fri nights
+    tuesday_noon = datetime(2026, 6, 2, 10, tzinfo=UTC)
+    shared = shared_hours(nights, NEW_YORK, tuesday_noon)
+    assert shared.day == date(2026, 6, 2)
+    assert [s.on(BERLIN) for s in shared.yours] == ["Tue 22:00 – Wed 06:00"]
+    assert [s.on(NEW_YORK) for s in shared.yours] == ["16:00–24:00"]

@@ -224,6 +224,18 @@ def test_the_first_window_of_a_split_day_is_the_moment(world, smtp):
     assert len(digests(smtp, ALICE)) == 1
 
 
+def test_a_night_workers_digest_comes_as_their_evening_begins_not_in_last_nights_shift(world, smtp):
+    """Alice works nights, Thursday and Friday 22:00–06:00 in Berlin."""
+    world.alice.working_windows.all().delete()
+    for weekday in (3, 4):
+        world.alice.working_windows.create(weekday=weekday, start=clock(22), end=clock(6))
+
+    run(utc(3, 27, 0, 30))  # Friday 01:30 CET: Thursday's night, not Friday's work
+    assert not OutboundEmail.objects.filter(owner=world.alice.user, key="2026-03-27").exists()
+    run(utc(3, 27, 21, 0))  # Friday 22:00 CET
+    assert OutboundEmail.objects.filter(owner=world.alice.user, key="2026-03-27").exists()
+
+
 def test_running_again_sends_no_digest_twice(world, smtp):
     for when in (utc(3, 27, 8), utc(3, 27, 8), utc(3, 27, 8, 5), utc(3, 27, 15)):
         run(when)
@@ -388,10 +400,9 @@ def test_the_weekly_review_email_arrives_at_the_start_of_the_working_week(world,
     ]
     assert "Gone Ltd" not in text
     [review] = [u for u in urls_in(text) if "/email/link/review/" in u]
-    assert read_link(links.REVIEW, review, utc(3, 30, 7)) == {"u": w.alice.user_id, "w": "2026-W14"}
-    assert "Open this week&#x27;s review" in html_of(
-        message
-    ) or "Open this week's review" in html_of(message)
+    # The review looks back on the week that has just ended.
+    assert read_link(links.REVIEW, review, utc(3, 30, 7)) == {"u": w.alice.user_id, "w": "2026-W13"}
+    assert "Review the week that ended" in html_of(message)
     assert weeklies(smtp, BOB) == []  # 03:00 in New York
 
     run(utc(3, 30, 13, 0))  # 09:00 EDT

@@ -122,7 +122,7 @@ def test_a_new_time_zone_shows_in_the_header(signed_in, acme, profile):
     get(signed_in, WEDNESDAY)
     profile.timezone = "Europe/Lisbon"
     profile.save()
-    assert "Europe/Lisbon" in section_now(get(signed_in, WEDNESDAY))
+    assert "your time (Lisbon)" in section_now(get(signed_in, WEDNESDAY))
 
 
 def test_paused_email_shows_at_once(signed_in, acme):

@@ -191,7 +191,7 @@ def test_the_changed_due_date_shows_in_the_timeline(web, draft):
     assert item.kind == "change"
     html = page.content.decode()
     assert "Expectation “First draft”: due date" in html
-    assert "<del>2026-06-10</del> → <ins>2026-06-17</ins>" in html
+    assert "<del>Wed 10 Jun 2026</del> → <ins>Wed 17 Jun 2026</ins>" in html
     assert "not confirmed in writing" in html
 
 

@@ -4,6 +4,7 @@ stays on the page and nothing is saved."""
 
 import re
 from datetime import date, time, timedelta
+from html import unescape
 
 import pytest
 from celery.signals import task_prerun
@@ -333,23 +334,97 @@ def test_windows_that_touch_are_not_an_overlap(owner, profile):
     ]
 
 
-def test_a_window_ending_before_it_starts_is_refused_and_nothing_is_saved(owner, profile):
+def test_a_night_shift_and_a_window_until_midnight_are_saved(owner, profile):
     response = owner.post(
         reverse("settings-hours"),
-        hours_data((MONDAY, "09:00", "17:00"), (TUESDAY, "17:00", "09:00")),
+        hours_data((MONDAY, "22:00", "06:00"), (TUESDAY, "18:00", "24:00")),
+        follow=True,
+    )
+    assert windows_of(profile) == [(MONDAY, time(22), time(6)), (TUESDAY, time(18), time(0))]
+    html = response.content.decode()
+    assert "22:00–06:00 (overnight)" in html and "18:00–24:00" in html
+
+
+def test_a_window_ending_when_it_starts_is_refused_and_nothing_is_saved(owner, profile):
+    response = owner.post(
+        reverse("settings-hours"),
+        hours_data((MONDAY, "09:00", "17:00"), (TUESDAY, "17:00", "17:00")),
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Tuesday 17:00–09:00: the start must be before the end." in html
+    assert "Tuesday 17:00–17:00: a window cannot start and end at the same time" in html
     formset = response.context["formset"]
-    assert formset.forms[1].errors == {"end": ["Must be after the start time."]}
+    assert formset.forms[1].errors == {
+        "end": ["A window cannot start and end at the same time (00:00–24:00 is the whole day)."]
+    }
     assert not formset.forms[0].errors
     # The input stays, row by row.
     assert 'name="windows-1-start" value="17:00"' in html
-    assert 'name="windows-1-end" value="09:00"' in html
     assert 'name="windows-0-end" value="17:00"' in html
     # The old week is untouched.
     assert windows_of(profile) == NINE_TO_FIVE_WEEKDAYS
+
+
+def test_a_night_running_into_the_next_mornings_window_is_an_overlap(owner, profile):
+    response = owner.post(
+        reverse("settings-hours"),
+        hours_data((MONDAY, "22:00", "10:00"), (TUESDAY, "09:00", "17:00")),
+    )
+    forms = response.context["formset"].forms
+    assert forms[0].non_field_errors() == ["Overlaps window 2 (Tuesday 09:00–17:00)."]
+    assert forms[1].non_field_errors() == ["Overlaps window 1 (Monday 22:00–10:00)."]
+    assert windows_of(profile) == NINE_TO_FIVE_WEEKDAYS
+
+
+@pytest.mark.parametrize(
+    ("preset", "week"),
+    [
+        ("office", [(d, time(9), time(17)) for d in range(5)]),
+        (
+            "lunch",
+            [(d, s, e) for d in range(5) for s, e in ((time(9), time(12)), (time(13), time(17)))],
+        ),
+    ],
+)
+def test_a_preset_fills_in_the_week_to_check_and_saves_nothing_yet(owner, profile, preset, week):
+    response = owner.post(
+        reverse("settings-hours"), hours_data((SATURDAY, "10:00", "12:00"), preset=preset)
+    )
+    assert response.status_code == 200
+    rows = [f.initial for f in response.context["formset"].forms if f.initial]
+    assert [(r["weekday"], r["start"], r["end"]) for r in rows] == week
+    assert "Nothing is saved yet" in response.content.decode()
+    assert windows_of(profile) == NINE_TO_FIVE_WEEKDAYS
+
+
+def test_one_days_hours_are_copied_to_the_other_weekdays_and_the_weekend_kept(owner, profile):
+    data = hours_data(
+        (MONDAY, "08:00", "12:00"),
+        (MONDAY, "13:00", "17:00"),
+        (TUESDAY, "09:00", "17:00"),
+        (SATURDAY, "10:00", "12:00"),
+        copy_from=str(MONDAY),
+        copy="1",
+    )
+    response = owner.post(reverse("settings-hours"), data)
+    rows = [f.initial for f in response.context["formset"].forms if f.initial]
+    assert [(int(r["weekday"]), r["start"], r["end"]) for r in rows] == [
+        *((d, s, e) for d in range(5) for s, e in (("08:00", "12:00"), ("13:00", "17:00"))),
+        (SATURDAY, "10:00", "12:00"),
+    ]
+    assert "Monday's hours copied to the other weekdays" in unescape(response.content.decode())
+    saved = owner.post(
+        reverse("settings-hours"),
+        hours_data(*((r["weekday"], r["start"], r["end"]) for r in rows)),
+    )
+    assert saved.status_code == 302
+    assert len(windows_of(profile)) == 11
+
+
+def test_saving_ignores_the_copy_choice_unless_its_button_was_pressed(owner, profile):
+    data = hours_data((TUESDAY, "10:00", "16:00"), copy_from=str(MONDAY))
+    assert owner.post(reverse("settings-hours"), data).status_code == 302
+    assert windows_of(profile) == [(TUESDAY, time(10), time(16))]
 
 
 def test_overlapping_windows_on_a_monday_are_refused_with_both_rows_marked(owner, profile):
@@ -518,7 +593,7 @@ def test_saving_settings_re_evaluates_the_owners_flags_after_commit(
 
 def test_refused_hours_do_not_re_evaluate(owner, passes_run, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        owner.post(reverse("settings-hours"), hours_data((MONDAY, "17:00", "09:00")))
+        owner.post(reverse("settings-hours"), hours_data((MONDAY, "17:00", "17:00")))
     assert passes_run == []
 
 
@@ -673,9 +748,9 @@ def test_each_threshold_explains_its_rule_and_default(owner):
         ("boundary_pattern_count", "0", "Must be at least 1."),
         ("disrespect_window_days", "-1", "Must be at least 1."),
         ("walk_away_weeks", "0", "Must be at least 1."),
-        ("reply_warning_percent", "100", "Ensure this value is less than or equal to 99."),
-        ("reply_warning_percent", "0", "Ensure this value is greater than or equal to 1."),
-        ("walk_away_score", "101", "Ensure this value is less than or equal to 100."),
+        ("reply_warning_percent", "100", "Must be at most 99."),
+        ("reply_warning_percent", "0", "Must be at least 1."),
+        ("walk_away_score", "101", "Must be at most 100."),
         ("deadline_risk_days", "soon", "Enter a whole number."),
     ],
 )

@@ -5,12 +5,14 @@ from django import forms
 from clients.changes import ChangeNote
 from clients.models import Boundaries, Channel, Client
 from clients.validation import validate_date_in_range
+from engagements.documentation import REFERENCE_LENGTH
 from engagements.models import Party
+from web.forms.messages import PlainMessages
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class ClientFilterForm(forms.Form):
+class ClientFilterForm(PlainMessages, forms.Form):
     """The list's GET parameters. A bad value is dropped (see `usable()`), never an error page."""
 
     FLAG_CHOICES = [("", "Any"), ("open", "With open flags"), ("none", "Without open flags")]
@@ -43,7 +45,7 @@ class ClientFilterForm(forms.Form):
         return values, notices
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["name", "organisation", "timezone", "status", "notes"]
@@ -68,7 +70,7 @@ def count_field(label: str) -> forms.IntegerField:
     )
 
 
-class BoundariesForm(forms.ModelForm):
+class BoundariesForm(PlainMessages, forms.ModelForm):
     """The boundaries editor. On a new client, an empty number means the profile's default."""
 
     agreed_channels = forms.MultipleChoiceField(
@@ -131,7 +133,7 @@ class BoundariesForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ChangeNoteForm(forms.Form):
+class ChangeNoteForm(PlainMessages, forms.Form):
     """Who asked for a change and whether it was confirmed in writing: goes on its records."""
 
     requested_by = forms.ChoiceField(
@@ -162,3 +164,29 @@ class ChangeNoteForm(forms.Form):
             confirmed_in_writing=self.cleaned_data["confirmed"],
             reference=self.cleaned_data["reference"].strip(),
         )
+
+
+NO_REFERENCE = "confirmed in writing, no reference given"
+
+
+def confirmation_of(form, note_form, field: str = "confirmed_in_writing") -> str:
+    """The reference an edit says something was confirmed in writing with: the change note's
+    "Confirmed in writing", or the form's own `field` ("Agreed in writing", "Confirmed in
+    writing on") just filled in; "" if neither."""
+    if note_form is not None and note_form.cleaned_data["confirmed"]:
+        return note_form.cleaned_data["reference"].strip() or NO_REFERENCE
+    if field in form.changed_data and form.cleaned_data[field]:
+        return form.cleaned_data["confirmed_reference"].strip() or NO_REFERENCE
+    return ""
+
+
+class ConfirmForm(PlainMessages, forms.Form):
+    """Where something was confirmed in writing, after the fact (a change, an expectation,
+    boundaries, or the flag about one of them)."""
+
+    reference = forms.CharField(
+        label="Where it was confirmed",
+        max_length=REFERENCE_LENGTH,
+        help_text="An email subject, a message link, a contract clause…",
+        error_messages={"required": "Say where it was confirmed in writing."},
+    )

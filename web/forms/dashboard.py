@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from clients.models import Client
 from clients.validation import TEXT_LIMIT, validate_date_in_range
 from engagements.models import Interaction
+from web.forms.messages import PlainMessages
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -87,7 +88,7 @@ class ClientChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.get_status_display().lower()})"
 
 
-class InteractionForm(forms.ModelForm):
+class InteractionForm(PlainMessages, forms.ModelForm):
     """Quick log: the fields a freelancer types; out_of_hours is derived, never typed."""
 
     client = ClientChoiceField(queryset=Client.objects.none(), empty_label="Choose a client…")
@@ -135,6 +136,10 @@ class InteractionForm(forms.ModelForm):
             ]
         self.fields["direction"].choices = Interaction.Direction.choices  # no empty choice
         self.fields["needs_reply"].label = "Needs a reply"
+        # A browser cuts a paste at `maxlength` without a word: a text that is too long is
+        # refused with a message instead, and the person decides what to keep.
+        for name in ("summary", "concern"):
+            self.fields[name].widget.attrs.pop("maxlength", None)
         if not self.is_bound and "occurred_at" not in self.initial:
             self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
 
@@ -151,7 +156,7 @@ class InteractionForm(forms.ModelForm):
             self.add_error(name if name in self.fields else None, errors)
 
 
-class SnoozeForm(forms.Form):
+class SnoozeForm(PlainMessages, forms.Form):
     until = forms.DateTimeField(
         label="Snooze until",
         widget=LocalDateTimeInput(),
@@ -181,7 +186,7 @@ class SnoozeForm(forms.Form):
         return reason
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(PlainMessages, forms.Form):
     note = forms.CharField(
         label="How was it resolved?",
         max_length=TEXT_LIMIT,

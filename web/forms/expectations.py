@@ -3,11 +3,12 @@
 from django import forms
 
 from engagements.models import Engagement, Expectation
+from web.forms.messages import PlainMessages
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class EngagementForm(forms.ModelForm):
+class EngagementForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Engagement
         fields = ["title", "status", "start", "end", "goals", "scope"]
@@ -21,7 +22,7 @@ class EngagementForm(forms.ModelForm):
         }
 
 
-class ExpectationForm(forms.ModelForm):
+class ExpectationForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Expectation
         fields = [

@@ -9,11 +9,12 @@ from clients.models import Client
 from integrations.account import MAX_BYTES as ACCOUNT_MAX_BYTES
 from integrations.csv_files import MAX_BYTES as CSV_MAX_BYTES
 from integrations.models import EVENT_CHOICES, WebhookEndpoint
+from web.forms.messages import PlainMessages
 
 EXPIRY_CHOICES = [("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")]
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(PlainMessages, forms.Form):
     name = forms.CharField(
         label="Name",
         max_length=100,
@@ -26,7 +27,7 @@ class ApiTokenForm(forms.Form):
         return timedelta(days=int(days)) if days else None
 
 
-class CalendarFeedForm(forms.Form):
+class CalendarFeedForm(PlainMessages, forms.Form):
     client = forms.ModelChoiceField(
         label="Dates of",
         queryset=Client.objects.none(),
@@ -39,7 +40,7 @@ class CalendarFeedForm(forms.Form):
         self.fields["client"].queryset = Client.objects.owned_by(owner)
 
 
-class WebhookForm(forms.ModelForm):
+class WebhookForm(PlainMessages, forms.ModelForm):
     url = forms.URLField(
         label="Address (URL)",
         max_length=500,
@@ -76,7 +77,7 @@ def check_size(upload, max_bytes: int):
     return upload
 
 
-class ImportForm(forms.Form):
+class ImportForm(PlainMessages, forms.Form):
     kind = forms.ChoiceField(
         label="What the file holds",
         choices=[("clients", "Clients and their contacts"), ("interactions", "Interactions")],
@@ -89,14 +90,14 @@ class ImportForm(forms.Form):
         return check_size(self.cleaned_data["file"], CSV_MAX_BYTES)
 
 
-class AccountImportForm(forms.Form):
+class AccountImportForm(PlainMessages, forms.Form):
     file = upload_field("Account export (.zip)", ACCOUNT_MAX_BYTES, ".zip,application/zip")
 
     def clean_file(self):
         return check_size(self.cleaned_data["file"], ACCOUNT_MAX_BYTES)
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(PlainMessages, forms.Form):
     password = forms.CharField(
         label="Your password",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),

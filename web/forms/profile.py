@@ -1,14 +1,14 @@
 """Forms for the settings pages: profile, working hours (a formset), days off, rule thresholds.
 
 Field rules live on FreelancerProfile (its validators and clean()); these forms only tidy what
-was typed (case, spaces), say "Must be at least 1." where the model would, and check what the
-model cannot see one row at a time: a whole week of working windows, a range of days off.
+was typed (case, spaces), refuse 0 where the model would, and check what the model cannot see
+one row at a time: a whole week of working windows, a range of days off.
 """
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cache
-from itertools import combinations
+from typing import Any
 
 import holidays
 from django import forms
@@ -16,24 +16,26 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.urls import reverse_lazy
 
-from clients.business_time import DAY_NAMES, Window, validate_windows
+from clients.business_time import EMPTY_WINDOW, Window, overlapping, validate_windows
+from clients.formats import day_date_year
 from clients.models import PROFILE_POSITIVE_FIELDS, DayOff, FreelancerProfile, Weekday
-from clients.timezones import timezone_names
+from clients.timezones import timezone_choices, timezone_names
 from clients.validation import validate_date_in_range
+from web.forms.messages import PlainMessages
 
 WINDOWS_PREFIX = "windows"
 MAX_WINDOWS = 50
 MAX_DAYS_OFF_AT_ONCE = 366
 
 
-def at_least_one(form: forms.Form) -> None:
-    """One clear message for 0 and below on the fields the model requires to be positive."""
+def at_least_one(form: forms.BaseForm) -> None:
+    """Refuse 0 and below beside the fields the model requires to be positive."""
     for name in PROFILE_POSITIVE_FIELDS:
         if field := form.fields.get(name):
             field.min_value = 1
             field.validators = [
                 v for v in field.validators if not isinstance(v, MinValueValidator)
-            ] + [MinValueValidator(1, message="Must be at least 1.")]
+            ] + [MinValueValidator(1)]
             field.widget.attrs["min"] = 1
 
 
@@ -83,10 +85,10 @@ def upcoming_holidays(country: str, subdiv: str, today: date, count: int = 3):
     return sorted((day, name) for day, name in found.items() if day >= today)[:count]
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = FreelancerProfile
-        fields = (
+        fields: tuple[str, ...] = (
             "timezone",
             "holiday_country",
             "holiday_subdiv",
@@ -119,7 +121,7 @@ class ProfileForm(forms.ModelForm):
             "checkin_cadence_days": "How often you check in or meet.",
         }
         error_messages = {"timezone": {"required": "Choose a time zone."}}
-        widgets = {
+        widgets: dict[str, forms.Widget] = {
             "timezone": forms.TextInput(
                 attrs={"list": "timezone-names", "autocomplete": "off", "spellcheck": "false"}
             ),
@@ -140,7 +142,7 @@ class ProfileForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         at_least_one(self)
 
@@ -183,6 +185,37 @@ class ProfileForm(forms.ModelForm):
         return value
 
 
+# --- first run: the profile a step at a time -----------------------------------------------
+
+
+class ZoneForm(ProfileForm):
+    """The time zone, chosen from the list (grouped by region); the first-run page proposes
+    the browser's zone with JavaScript, and this form is what decides."""
+
+    class Meta(ProfileForm.Meta):
+        fields = ("timezone",)
+        labels = {"timezone": "Your time zone"}
+        help_texts = {"timezone": "Where you work: your working hours are read on its clock."}
+        widgets = {"timezone": forms.Select(attrs={"data-browser-zone": ""})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].widget.choices = [
+            ("", "Choose your time zone…"),
+            *timezone_choices(),
+        ]
+
+
+class HolidaysForm(ProfileForm):
+    class Meta(ProfileForm.Meta):
+        fields = ("holiday_country", "holiday_subdiv")
+
+
+class DefaultsForm(ProfileForm):
+    class Meta(ProfileForm.Meta):
+        fields = ("reply_window_hours", "update_cadence_days")
+
+
 # --- thresholds ---------------------------------------------------------------------------
 
 
@@ -196,7 +229,7 @@ THRESHOLD_GROUPS = (
 )
 
 
-class ThresholdsForm(forms.ModelForm):
+class ThresholdsForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = FreelancerProfile
         fields = [name for _, names in THRESHOLD_GROUPS for name in names]
@@ -250,9 +283,13 @@ class ThresholdsForm(forms.ModelForm):
 
 
 class TimeOfDayField(forms.TimeField):
+    """HH:MM; as an end also 24:00 (midnight, stored as 00:00: an end at or before the start
+    is on the next day)."""
+
     default_error_messages = {"invalid": "Enter a time as HH:MM, for example 09:00."}
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, until: bool = False, **kwargs):
+        self.until = until
         super().__init__(
             input_formats=["%H:%M", "%H:%M:%S"],
             widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "placeholder": "HH:MM"}),
@@ -260,12 +297,13 @@ class TimeOfDayField(forms.TimeField):
             **kwargs,
         )
 
+    def to_python(self, value):
+        if self.until and isinstance(value, str) and value.strip() in ("24:00", "24:00:00"):
+            return time(0)
+        return super().to_python(value)
 
-def describe(window: Window) -> str:
-    return f"{DAY_NAMES[window.weekday]} {window.start:%H:%M}–{window.end:%H:%M}"
 
-
-class WindowForm(forms.Form):
+class WindowForm(PlainMessages, forms.Form):
     """One row: a weekday and a stretch of local time. A row left blank is ignored."""
 
     weekday = forms.TypedChoiceField(
@@ -276,7 +314,7 @@ class WindowForm(forms.Form):
         required=False,
     )
     start = TimeOfDayField(label="Starts")
-    end = TimeOfDayField(label="Ends")
+    end = TimeOfDayField(label="Ends", until=True)
 
     def clean(self):
         data = super().clean()
@@ -332,13 +370,13 @@ class BaseWindowFormSet(forms.BaseFormSet):
         rows = [(n, form, form.window) for n, form in kept if form.window]
         problems = validate_windows(w for _, _, w in rows)
         for _n, form, w in rows:
-            if w.start >= w.end:
-                form.add_error("end", "Must be after the start time.")
-        ordered = [(n, form, w) for n, form, w in rows if w.start < w.end]
-        for (n1, f1, w1), (n2, f2, w2) in combinations(ordered, 2):
-            if w1.weekday == w2.weekday and w1.start < w2.end and w2.start < w1.end:
-                f1.add_error(None, f"Overlaps window {n2} ({describe(w2)}).")
-                f2.add_error(None, f"Overlaps window {n1} ({describe(w1)}).")
+            if w.empty:
+                form.add_error("end", EMPTY_WINDOW.capitalize())
+        usable = [(n, form, w) for n, form, w in rows if not w.empty]
+        for i, j in overlapping(w for _, _, w in usable):
+            (n1, f1, w1), (n2, f2, w2) = usable[i], usable[j]
+            f1.add_error(None, f"Overlaps window {n2} ({w2.label}).")
+            f2.add_error(None, f"Overlaps window {n1} ({w1.label}).")
         if problems:
             raise ValidationError(problems)
 
@@ -375,16 +413,65 @@ def window_formset(data=None, *, windows=()) -> BaseWindowFormSet:
     )
 
 
-def window_formset_with_another_row(data) -> BaseWindowFormSet:
-    """What was posted, unsaved and unjudged, plus one empty row (the no-JavaScript "Add")."""
-    posted = window_formset(data)
-    rows = [
+def posted_rows(data) -> list[dict]:
+    """The rows as posted, unjudged: weekday, start, end and DELETE as typed."""
+    return [
         {name: form[name].value() for name in ("weekday", "start", "end", "DELETE")}
-        for form in posted.forms
+        for form in window_formset(data).forms
     ]
+
+
+def window_formset_of(rows: list[dict]) -> BaseWindowFormSet:
+    """Rows shown to be checked and saved (nothing is saved yet), and an empty one."""
     formset = WindowFormSet(initial=rows, prefix=WINDOWS_PREFIX)
     formset.extra = 1 if len(rows) < MAX_WINDOWS else 0
     return formset
+
+
+def window_formset_with_another_row(data) -> BaseWindowFormSet:
+    """What was posted, unsaved and unjudged, plus one empty row (the no-JavaScript "Add")."""
+    return window_formset_of(posted_rows(data))
+
+
+WEEKDAYS = range(5)
+# The quick fills of the hours editor: (key, button text, windows of one weekday).
+PRESETS = {
+    "office": ("Mon–Fri 09:00–17:00", ((time(9), time(17)),)),
+    "lunch": (
+        "Mon–Fri 09:00–12:00 and 13:00–17:00 (a lunch break)",
+        ((time(9), time(12)), (time(13), time(17))),
+    ),
+}
+
+
+def _row(weekday: int, start, end) -> dict:
+    return {"weekday": weekday, "start": start, "end": end, "DELETE": False}
+
+
+def preset_rows(key: str) -> list[dict] | None:
+    """The week of a preset, Monday to Friday, as rows; None for an unknown preset."""
+    if key not in PRESETS:
+        return None
+    return [_row(d, s, e) for d in WEEKDAYS for s, e in PRESETS[key][1]]
+
+
+def copied_to_weekdays(rows: list[dict], day: int) -> list[dict]:
+    """`rows` with every other weekday's (Monday–Friday) rows replaced by copies of `day`'s;
+    the weekend, and rows without a day, stay as they are (blank ones go)."""
+    others = set(WEEKDAYS) - {day}
+
+    def weekday(row) -> int | None:
+        try:
+            return int(row["weekday"])
+        except (TypeError, ValueError):
+            return None
+
+    source = [r for r in rows if weekday(r) == day and not r["DELETE"]]
+    kept = [
+        r for r in rows if weekday(r) not in others and any((r["weekday"], r["start"], r["end"]))
+    ]
+    copies = [_row(d, r["start"], r["end"]) for d in sorted(others) for r in source]
+    return sorted(kept + copies, key=lambda r: (weekday(r) is None, weekday(r) or 0))
 
 
 # --- days off -----------------------------------------------------------------------------
@@ -397,7 +484,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class DayOffForm(forms.ModelForm):
+class DayOffForm(PlainMessages, forms.ModelForm):
     """A day off, or with `until` a run of them (a holiday); refused if any is already there."""
 
     until = forms.DateField(
@@ -457,7 +544,7 @@ class DayOffForm(forms.ModelForm):
 
 
 def already_taken_message(taken: list[date]) -> str:
-    days = ", ".join(f"{d:%a} {d.day} {d:%b %Y}" for d in sorted(taken)[:5])
+    days = ", ".join(day_date_year(d) for d in sorted(taken)[:5])
     more = f" and {len(taken) - 5} more" if len(taken) > 5 else ""
     if len(taken) == 1:
         return f"{days} is already one of your days off."

@@ -3,9 +3,10 @@
 from django import forms
 
 from engagements.models import ReviewEntry
+from web.forms.messages import PlainMessages
 
 
-class ReviewEntryForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
+class ReviewEntryForm(PlainMessages, forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
     class Meta:
         model = ReviewEntry
         fields = ["decision", "note", "concern", "unclear", "peer_advice"]

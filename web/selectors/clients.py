@@ -90,28 +90,6 @@ class Cursor:
         return cls(at, kind, int(pk))
 
 
-FIELD_LABELS = {
-    "agreed_channels": "agreed channels",
-    "reply_window_hours": "reply window (working hours)",
-    "update_cadence_days": "update cadence (working days)",
-    "checkin_cadence_days": "check-in cadence (working days)",
-    "after_hours_policy": "after-hours contact",
-    "due": "due date",
-    "owed_by": "owed by",
-    "end": "end date",
-}
-
-
-def change_headline(record: ChangeRecord) -> str:
-    """ "Expectation “First draft”: due date", "Boundaries: reply window (working hours)"."""
-    field = FIELD_LABELS.get(record.field, record.field.replace("_", " "))
-    if record.subject == "expectation" and record.expectation_id:
-        return f"Expectation “{record.expectation.title}”: {field}"
-    if record.subject == "engagement" and record.engagement_id:
-        return f"Engagement “{record.engagement.title}”: {field}"
-    return f"{record.subject.capitalize()}: {field}"
-
-
 @dataclass(frozen=True)
 class TimelineItem:
     kind: str  # "interaction", "change" or "flag"
@@ -121,7 +99,7 @@ class TimelineItem:
 
     @property
     def headline(self) -> str:
-        return change_headline(self.obj) if self.kind == "change" else ""
+        return self.obj.headline if isinstance(self.obj, ChangeRecord) else ""
 
 
 SOURCES = {

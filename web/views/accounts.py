@@ -30,13 +30,14 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients.formats import plural
+from web.forms.messages import PlainMessages
 from web.middleware import SECOND_FACTOR
 from web.views.common import safe_next
 
 RECOVERY_CODES = 10
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainMessages, forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=16,

@@ -10,12 +10,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from clients import heatmap, hours
+from clients.formats import plural
 from clients.models import Boundaries, Channel, Client
 from clients.services import create_client
 from clients.timezones import timezone_names
+from engagements import documentation
 from engagements.models import Engagement
 from engagements.services import evaluate_soon
-from web.forms.clients import BoundariesForm, ChangeNoteForm, ClientFilterForm, ClientForm
+from web.forms.clients import (
+    BoundariesForm,
+    ChangeNoteForm,
+    ClientFilterForm,
+    ClientForm,
+    confirmation_of,
+)
 from web.selectors import clients as selectors
 
 HEATMAP_PERIOD = timedelta(weeks=12)
@@ -110,11 +118,20 @@ def client_edit(request, pk):
             boundaries_form.instance.change_note = note_form.note()
             changed = bool(boundaries_form.instance.tracked_changes())
             boundaries_form.save()
+            reference = confirmation_of(boundaries_form, note_form, "confirmed_in_writing_at")
+            confirmed = reference and documentation.confirm_pending(
+                documentation.boundary_changes(client.pk), reference
+            )
             evaluate_soon(client.owner_id, client.pk)
         messages.success(
             request,
             f"Saved {client.name}."
-            + (" The boundary change is in the timeline." if changed else ""),
+            + (" The boundary change is in the timeline." if changed else "")
+            + (
+                f" {plural(confirmed, 'earlier change')} confirmed in writing ({reference})."
+                if confirmed
+                else ""
+            ),
         )
         return redirect("client-detail", client.pk)
     return _form_page(request, client, client_form, boundaries_form, note_form, name)

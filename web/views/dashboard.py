@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from clients import scripts
+from clients import formats, scripts
 from clients.business_time import Window
 from clients.formats import day_hm
 from clients.models import Client
@@ -36,6 +36,8 @@ SECTIONS = ("owed", "flags", "clients")
 
 
 def dashboard(request):
+    if request.profile.onboarded_at is None and not request.htmx:
+        return redirect("welcome")  # a new account: the first-run steps (web/views/onboarding.py)
     template = TEMPLATE
     if request.htmx:
         target = request.htmx.target
@@ -82,7 +84,10 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     words = wording.Words(now)
     client_url = url_maker("client-detail")
     client_urls = {g.client.pk: client_url(g.client.pk) for g in every}
-    flag_urls = {a: url_maker(f"flag-{a}") for a in ("acknowledge", "snooze", "resolve", "actions")}
+    flag_urls = {
+        a: url_maker(f"flag-{a}")
+        for a in ("acknowledge", "snooze", "resolve", "confirm", "actions")
+    }
     flag_sections = [
         (severity, label, [flag_row(f, words, flag_urls, client_urls) for f in flags], total)
         for severity, label, flags, total in board.sections()
@@ -134,7 +139,7 @@ def glance_row(g: selectors.Glance, now, words, client_urls) -> dict:
             "organisation": c.organisation,
             "status": c.status,
             "get_status_display": c.get_status_display(),
-            "timezone": c.timezone,
+            "city": formats.city(c.timezone),
         },
         "their_time": day_hm(now.astimezone(c.zone)),
         "last_text": words.last_interaction(g.last_interaction, short=True),
@@ -147,6 +152,7 @@ def flag_row(flag: Flag, words, flag_urls, client_urls) -> dict:
     return {
         "pk": flag.pk,
         "state": flag.state,
+        "rule": flag.rule,
         "summary": flag.summary,
         "rule_label": Rule(flag.rule).label,
         "client_row": client_link(flag.client_row, client_urls),

@@ -6,15 +6,18 @@ engagement (or the engagement list) and tells the timeline to reload ("timelineC
 a changed due date, title or scope has just written a change record.
 """
 
+from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from clients.formats import plural
 from clients.models import Client
-from engagements.models import Engagement, Expectation
+from engagements import documentation
+from engagements.models import ChangeRecord, Engagement, Expectation
 from engagements.services import evaluate_soon
-from web.forms.clients import ChangeNoteForm
+from web.forms.clients import ChangeNoteForm, confirmation_of
 from web.forms.expectations import EngagementForm, ExpectationForm
 
 
@@ -32,17 +35,24 @@ def _detail(client, anchor):
     return reverse("client-detail", args=[client.pk]) + f"#{anchor}"
 
 
-def _save(request, form, client, anchor, template, context, note_form=None):
-    """Save the form (an edit with its change note), have the client's flags re-evaluated after
-    commit; then back to the client page (plain POST), or the refreshed block swapped in (htmx)."""
+def _save(request, form, client, anchor, template, context, note_form=None, confirm=None):
+    """Save the form (an edit with its change note), confirm in writing what the person said
+    was (`confirm(reference)`, for changes made before this edit), have the client's flags
+    re-evaluated after commit; then back to the client page with a message (plain POST), or the
+    refreshed block swapped in with the message beside it (htmx)."""
     with transaction.atomic():
         if note_form is not None:
             form.instance.change_note = note_form.note()
         form.save()
+        notice = f"Saved “{form.instance}”."
+        reference = confirmation_of(form, note_form) if confirm else ""
+        if reference and (done := confirm(reference)):
+            notice += f" {plural(done, 'earlier change')} confirmed in writing ({reference})."
         evaluate_soon(client.owner_id, client.pk)
     if not request.htmx:
+        messages.success(request, notice)
         return redirect(_detail(client, anchor))
-    response = render(request, template, {"client": client, **context})
+    response = render(request, template, {"client": client, "notice": notice, **context})
     response = reswap(retarget(response, f"#{anchor}"), "outerHTML")
     return trigger_client_event(response, "timelineChanged")
 
@@ -93,6 +103,9 @@ def engagement_edit(request, pk):
             "clients/_engagement.html",
             {"engagement": engagement},
             note_form,
+            lambda ref: documentation.confirm_pending(
+                ChangeRecord.objects.filter(engagement=engagement, subject="engagement"), ref
+            ),
         )
     return _form(
         request,
@@ -161,6 +174,7 @@ def expectation_edit(request, pk):
             "clients/_engagement.html",
             {"engagement": engagement},
             note_form,
+            lambda ref: documentation.confirm_pending(expectation.change_records.all(), ref),
         )
     return _form(
         request,

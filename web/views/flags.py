@@ -4,6 +4,9 @@ With htmx the answer is the dashboard's live fragment and an HX-Trigger `flagsCh
 JavaScript it is a redirect back (to `next` if it is one of ours, else the dashboard), or on bad
 input a small page with the form and its errors.
 
+An agreement not yet in writing (an undocumented-agreement flag) can also be confirmed in writing
+from here, which confirms its change or expectation and so resolves it for good.
+
 The snooze and resolve forms are not on the dashboard itself (they would repeat for every flag):
 `GET /flags/<pk>/` (`actions`) serves them, as a page of their own without JavaScript and as the
 bare forms for htmx, which the dashboard swaps into the flag's item.
@@ -20,8 +23,11 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from clients.formats import date_hm
-from engagements.models import Flag
+from clients.scripts import script_url_for_flag
+from engagements import documentation
+from engagements.models import ChangeRecord, Expectation, Flag, Rule
 from web import wording
+from web.forms.clients import ConfirmForm
 from web.forms.dashboard import ResolveForm, SnoozeForm
 from web.views.common import safe_next
 from web.views.dashboard import (
@@ -33,9 +39,11 @@ from web.views.dashboard import (
     snooze_default,
 )
 
-# The snooze and resolve forms of one flag: the fragment, and what the page and the dashboard's
-# failed re-render include.
+# The snooze and resolve forms of one flag (and confirm, for an agreement not in writing): the
+# fragment, and what the page and the dashboard's failed re-render include.
 FORM = "dashboard/_flag_form.html"
+ACTIONS = ("snooze", "resolve", "confirm")
+PAST = {"snooze": "snoozed", "resolve": "resolved", "confirm": "confirmed"}
 
 
 def _flag(request, pk) -> Flag:
@@ -51,7 +59,8 @@ def actions(request, pk):
     expand = expanded(request) or frozenset(
         v for v in parse_qs(urlsplit(back).query).get("all", []) if v in SECTIONS
     )
-    flag.urls = {a: reverse(f"flag-{a}", args=[flag.pk]) for a in ("snooze", "resolve")}
+    flag.urls = {a: reverse(f"flag-{a}", args=[flag.pk]) for a in ACTIONS}
+    flag.script_url = script_url_for_flag(flag)
     now = timezone.now()
     context = {
         "flag": flag,
@@ -60,7 +69,8 @@ def actions(request, pk):
         "snooze_default": snooze_default(request.profile.calendar(), now),
     }
     if request.htmx:
-        response = render(request, FORM, context | {"inline": True, "focus": "until"})
+        first = "reference" if flag.rule == Rule.UNDOCUMENTED else "until"
+        response = render(request, FORM, context | {"inline": True, "focus": first})
     else:
         words = wording.Words(now)
         context["figures_text"] = words.flag_figures(flag)
@@ -93,6 +103,27 @@ def snooze(request, pk):
             when = date_hm(timezone.localtime(until))
             return _done(request, back, changed, f"Snoozed until {when}: {flag.summary}.")
     return _failed(request, flag, "snooze", form)
+
+
+@require_POST
+def confirm(request, pk):
+    """An undocumented agreement confirmed in writing: its change or expectation is confirmed
+    (engagements.documentation), which resolves the flag."""
+    flag, back = _flag(request, pk), safe_next(request)
+    form = ConfirmForm(request.POST)
+    if flag.rule != Rule.UNDOCUMENTED:
+        form.add_error(None, "Only an agreement not yet in writing can be confirmed.")
+    elif form.is_valid():
+        reference = form.cleaned_data["reference"]
+        if flag.change_record_id:
+            record = ChangeRecord.objects.owned_by(request.user).get(pk=flag.change_record_id)
+            changed = documentation.confirm_change(record, reference)
+        else:
+            expectation = Expectation.objects.owned_by(request.user).get(pk=flag.expectation_id)
+            documentation.confirm_expectation(expectation, reference)
+            changed = True
+        return _done(request, back, changed, f"Confirmed in writing ({reference}): {flag.summary}.")
+    return _failed(request, flag, "confirm", form)
 
 
 @require_POST
@@ -129,7 +160,7 @@ def _failed(request, flag: Flag, action: str, form):
         focus = next((name for name in form.fields if name in form.errors), next(iter(form.fields)))
         context["failed"] = {"flag_id": flag.pk, "action": action, "form": form, "focus": focus}
         problems = " ".join(e for errors in form.errors.values() for e in errors)
-        context["notice"] = f"Not {'snoozed' if action == 'snooze' else 'resolved'}: {problems}"
+        context["notice"] = f"Not {PAST[action]}: {problems}"
         return render(request, TEMPLATE + "#live", context)
     return render(
         request,

@@ -6,6 +6,8 @@ re-evaluated (evaluate_soon), so they follow the new settings at once. HTMX only
 working-hours row and refreshes the list of regions when the holiday country changes.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
@@ -13,21 +15,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.business_time import DAY_NAMES
+from clients.formats import day_date_year
 from clients.models import DayOff, FreelancerProfile, WorkingWindow
 from clients.timezones import timezone_names
 from engagements import dashboard_cache
 from engagements.services import evaluate_soon
 from web.forms.profile import (
     MAX_WINDOWS,
+    PRESETS,
     WINDOWS_PREFIX,
     DayOffForm,
     ProfileForm,
     ThresholdsForm,
     already_taken_message,
+    copied_to_weekdays,
     holiday_countries,
     holiday_regions,
+    posted_rows,
+    preset_rows,
     upcoming_holidays,
     window_formset,
+    window_formset_of,
     window_formset_with_another_row,
 )
 
@@ -43,11 +52,18 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def save_profile_form(request, form, message: str, url_name: str):
-    """Save just the form's fields of the profile, re-evaluate, and back to the page."""
+def save_fields(request, form, **extra) -> None:
+    """Save just the form's fields of the profile (and `extra` ones), then re-evaluate."""
     profile = form.save(commit=False)
-    profile.save(update_fields=list(form.fields))
+    for name, value in extra.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=[*form.fields, *extra])
     evaluate_soon(request.user.pk)
+
+
+def save_profile_form(request, form, message: str, url_name: str, **extra):
+    """Save just the form's fields of the profile, re-evaluate, and back to the page."""
+    save_fields(request, form, **extra)
     messages.success(request, message)
     return redirect(url_name)
 
@@ -59,7 +75,9 @@ def profile_settings(request):
     saved = request.profile
     form = ProfileForm(posted(request), instance=fresh_profile(request))
     if request.method == "POST" and form.is_valid():
-        return save_profile_form(request, form, "Profile saved.", "settings-profile")
+        return save_profile_form(
+            request, form, "Profile saved.", "settings-profile", timezone_set=True
+        )
     country = form["holiday_country"].value() or ""
     return render(
         request,
@@ -93,10 +111,40 @@ def holiday_region_options(request):
 
 
 def working_hours(request):
+    result = hours_editor(request)
+    if result.saved:
+        return redirect("settings-hours")
+    return render(request, "settings/hours.html", result.context)
+
+
+def copy_from(data) -> int | None:
+    """The weekday whose hours the "Copy to the other weekdays" button was pressed for."""
+    day = data.get("copy_from", "")
+    return int(day) if "copy" in data and day in ("0", "1", "2", "3", "4") else None
+
+
+@dataclass
+class HoursEditor:
+    """What the hours editor did with a request: saved the week, or a page to show."""
+
+    saved: bool
+    context: dict
+
+
+def hours_editor(request) -> HoursEditor:
+    """The working-hours editor (the settings page and the first-run step): save the posted
+    week, or fill in a preset, copy a day to the weekdays or add a row (nothing saved then,
+    and nothing judged: the person checks and saves), or show the saved week."""
     profile = request.profile
-    summary = []
+    summary, filled = [], ""
+    formset = None
     if request.method == "POST" and "add_row" in request.POST:
         formset = window_formset_with_another_row(request.POST)
+    elif request.method == "POST" and (rows := preset_rows(request.POST.get("preset", ""))):
+        formset, filled = window_formset_of(rows), PRESETS[request.POST["preset"]][0]
+    elif request.method == "POST" and (day := copy_from(request.POST)) is not None:
+        formset = window_formset_of(copied_to_weekdays(posted_rows(request.POST), day))
+        filled = f"{DAY_NAMES[day]}'s hours copied to the other weekdays"
     elif request.method == "POST":
         formset = window_formset(request.POST)
         if formset.is_valid():
@@ -114,20 +162,22 @@ def working_hours(request):
             messages.success(request, "Working hours saved.")
             if not windows:
                 messages.warning(request, NO_HOURS_WARNING)
-            return redirect("settings-hours")
+            return HoursEditor(True, {})
         summary = [
             {"text": f"Window {n}: {message}", "anchor": f"{WINDOWS_PREFIX}-{n - 1}"}
             for n, message in formset.row_problems()
         ] + [{"text": problem, "anchor": ""} for problem in formset.non_form_errors()]
     saved = list(profile.working_windows.all())
-    if request.method != "POST":
+    if formset is None:
         formset = window_formset(windows=saved)
-    return render(
-        request,
-        "settings/hours.html",
+    return HoursEditor(
+        False,
         {
             "formset": formset,
             "summary": summary,
+            "filled": filled,
+            "presets": [(key, text) for key, (text, _) in PRESETS.items()],
+            "weekdays": list(enumerate(DAY_NAMES[:5])),
             "saved_week": week_in_words(saved),
             "no_hours_warning": NO_HOURS_WARNING if not saved else "",
             "profile": profile,
@@ -142,10 +192,13 @@ NO_HOURS_WARNING = (
 
 
 def week_in_words(windows) -> list[tuple[str, str]]:
-    """[("Monday", "09:00–12:00, 13:00–17:00"), …] for the days that have windows."""
+    """[("Monday", "09:00–12:00, 13:00–17:00"), ("Friday", "22:00–06:00 (overnight)"), …] for
+    the days that have windows."""
     days = {}
     for w in windows:
-        days.setdefault(w.get_weekday_display(), []).append(f"{w.start:%H:%M}–{w.end:%H:%M}")
+        window = w.window
+        night = " (overnight)" if window.crosses_midnight else ""
+        days.setdefault(w.get_weekday_display(), []).append(window.hours + night)
     return [(day, ", ".join(spans)) for day, spans in days.items()]
 
 
@@ -190,11 +243,9 @@ def days_off(request):
             taken = profile.days_off.filter(date__in=form.dates()).values_list("date", flat=True)
             form.add_error("date", already_taken_message(list(taken)))
         else:
-            first = added[0].date
-            what = f"{first:%a} {first.day} {first:%b %Y}"
+            what = day_date_year(added[0].date)
             if len(added) > 1:
-                last = added[-1].date
-                what = f"{len(added)} days, {what} to {last:%a} {last.day} {last:%b %Y}"
+                what = f"{len(added)} days, {what} to {day_date_year(added[-1].date)}"
             messages.success(request, f"Day off added: {what}.")
             return redirect("settings-days-off")
     today = timezone.localdate()
@@ -215,9 +266,7 @@ def day_off_delete(request, pk):
     day = get_object_or_404(DayOff, pk=pk, profile__user=request.user)
     day.delete()
     evaluate_soon(request.user.pk)
-    messages.success(
-        request, f"Removed the day off on {day.date:%a} {day.date.day} {day.date:%b %Y}."
-    )
+    messages.success(request, f"Removed the day off on {day_date_year(day.date)}.")
     return redirect("settings-days-off")
 
 

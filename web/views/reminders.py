@@ -20,12 +20,13 @@ from clients.validation import validate_date_in_range
 from engagements import emails
 from engagements.models import FollowUp, OutboundEmail
 from web.forms.dashboard import LocalDateTimeInput
+from web.forms.messages import PlainMessages
 from web.views.common import id_param, safe_next
 
 RECENT_DAYS = 30
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(PlainMessages, forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), empty_label="Choose a client…")
     note = forms.CharField(
         label="Remind me to",

@@ -1,6 +1,5 @@
-"""The weekly review: /review/ for this week, /review/2026-W48/ for another."""
-
-from datetime import timedelta
+"""The weekly review: /review/ for the week it opens on (the one that ended, until the first
+working day of the new week is over), /review/2026-W48/ for another."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -11,16 +10,29 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from engagements.models import ReviewEntry, WeeklyReview
-from engagements.review import ClientWeek, build_review, current_week, parse_week, week_label
+from engagements.review import (
+    SCALE,
+    WEEK,
+    ClientWeek,
+    build_review,
+    default_week,
+    is_open,
+    parse_week,
+    this_week,
+    week_label,
+)
 from web.forms.review import ReviewEntryForm
 from web.views.problem import problem
 
+CLOSED = "This review is closed: only the week in progress and the one before it can be changed."
+
 
 def _week(request, week: str | None):
+    calendar, now = request.profile.calendar(), timezone.now()
     if week is None:
-        return current_week(request.profile, timezone.now())
+        return default_week(calendar, now)
     monday = parse_week(week)
-    if monday is None or monday > current_week(request.profile, timezone.now()):
+    if monday is None or monday > this_week(calendar, now):
         raise Http404("No review for that week.")
     return monday
 
@@ -34,23 +46,19 @@ def review(request, week: str | None = None):
         {
             "review": data,
             "decisions": ReviewEntry.Decision.choices,
-            "previous": week_label(monday - timedelta(weeks=1)),
-            "next": None if not data.read_only else week_label(monday + timedelta(weeks=1)),
+            "scale": SCALE,
+            "previous": week_label(monday - WEEK),
+            "next": None if data.in_progress else week_label(monday + WEEK),
+            "current": week_label(data.current),
         },
     )
 
 
-class ClosedReview(Exception):
-    """Past reviews are read-only."""
-
-
-CLOSED = "This review is closed: past weeks are read-only."
-
-
-def _open_review(request, week: str) -> WeeklyReview:
+def _open_review(request, week: str) -> WeeklyReview | None:
+    """This week's review row (made on the first save), or None when the week is closed."""
     monday = _week(request, week)
-    if monday < current_week(request.profile, timezone.now()):
-        raise ClosedReview
+    if not is_open(monday, this_week(request.profile.calendar(), timezone.now())):
+        return None
     review, _ = WeeklyReview.objects.get_or_create(owner=request.user, week=monday)
     return review
 
@@ -63,9 +71,8 @@ def save_entry(request, week: str, client_id: int):
     if not form.is_valid():
         problems = [str(e) for errors in form.errors.values() for e in errors]
         return problem(request, 422, f"Not saved: your decision about {client.name}", *problems)
-    try:
-        review = _open_review(request, week)
-    except ClosedReview:
+    review = _open_review(request, week)
+    if review is None:
         return problem(request, 422, "Not saved", CLOSED)
     entry, _ = ReviewEntry.objects.update_or_create(
         review=review, client=client, defaults=form.cleaned_data
@@ -85,9 +92,8 @@ def save_entry(request, week: str, client_id: int):
 
 @require_POST
 def complete(request, week: str):
-    try:
-        review = _open_review(request, week)
-    except ClosedReview:
+    review = _open_review(request, week)
+    if review is None:
         return problem(request, 422, "Not saved", CLOSED)
     WeeklyReview.objects.filter(pk=review.pk, completed_at__isnull=True).update(
         completed_at=timezone.now()

@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
+from clients import formats
 from clients import scripts as texts
 from clients.business_time import Window
 from clients.hours_in_zone import hours_statement
@@ -22,8 +23,10 @@ from clients.models import Channel, Client
 from clients.scripts import BUILTINS, PLACEHOLDERS, Deadline, build_context, script_for_rule
 from clients.scripts_model import MessageScript
 from clients.validation import TEXT_LIMIT
-from engagements.models import Engagement, Expectation, Flag, Interaction
+from engagements.documentation import REFERENCE_LENGTH, confirm_change, confirm_expectation
+from engagements.models import ChangeRecord, Engagement, Expectation, Flag, Interaction
 from engagements.services import log_interaction
+from web.forms.messages import PlainMessages
 from web.selectors.clients import boundaries_of
 from web.views.common import id_param, safe_next
 
@@ -78,10 +81,12 @@ def _client(request, client_id: int) -> Client:
     return get_object_or_404(Client.objects.owned_by(request.user), pk=client_id)
 
 
-def _context(request, client: Client, contact=None) -> dict[str, str]:
+def _context(request, client: Client, contact=None, agreement=None) -> dict[str, str]:
     """Every placeholder's text for this client, now."""
     profile = request.profile
     now = timezone.now()
+    if agreement is None:
+        agreement = _agreement(latest_unconfirmed(client))
     windows = [Window(w.weekday, w.start, w.end) for w in profile.working_windows.all()]
     boundaries = boundaries_of(client, profile)
     if contact is None:
@@ -115,13 +120,75 @@ def _context(request, client: Client, contact=None) -> dict[str, str]:
         deadlines=[Deadline(e.title, e.due, e.owed_by) for e in expectations],
         engagements=list(engagements),
         today=timezone.localdate(now),
+        agreement=agreement,
+        client_zone=client.zone,
+        client_today=now.astimezone(client.zone).date(),
     )
+
+
+def latest_unconfirmed(client: Client) -> ChangeRecord | None:
+    """The client's latest change not yet confirmed in writing: what {agreement} says when the
+    confirmation script is opened without naming one."""
+    return (
+        ChangeRecord.objects.filter(client=client, confirmed_in_writing=False)
+        .select_related("expectation", "engagement")
+        .first()
+    )
+
+
+def _agreement(subject: ChangeRecord | Expectation | None) -> texts.Agreement | None:
+    """A change record or an expectation, as the words of what was agreed."""
+    if isinstance(subject, ChangeRecord):
+        thing = subject.expectation or subject.engagement
+        return texts.Agreement(
+            subject.subject,
+            subject.field,
+            subject.from_value,
+            subject.to_value,
+            thing.title if thing else "",
+            subject.changed_at,
+        )
+    if isinstance(subject, Expectation):
+        return texts.Agreement(
+            "expectation",
+            "",
+            "",
+            subject.due.isoformat(),
+            subject.title,
+            subject.created_at,
+            subject.owed_by,
+        )
+    return None
+
+
+def _confirming(request, client: Client, data) -> ChangeRecord | Expectation | None:
+    """The change (`change=<id>`) or expectation (`expectation=<id>`) a confirmation is about:
+    the client's own, else 404; None when neither is named."""
+    if change := _id(data, "change"):
+        return get_object_or_404(
+            ChangeRecord.objects.owned_by(request.user).filter(client=client), pk=change
+        )
+    if expectation := _id(data, "expectation"):
+        return get_object_or_404(
+            Expectation.objects.owned_by(request.user).filter(client=client), pk=expectation
+        )
+    return None
+
+
+def _id(data, name: str) -> int | None:
+    """A primary key given as `name`, None when absent; anything else is a 404."""
+    raw = data.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise Http404("No such change.")
+    return int(raw)
 
 
 # The library ----------------------------------------------------------------------------------
 
 
-class ScriptForm(forms.ModelForm):
+class ScriptForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = MessageScript
         fields = ["title", "body"]
@@ -234,8 +301,11 @@ def _channel_choices(client: Client, profile) -> list[tuple[str, str]]:
     return [(c, labels.get(c, c)) for c in agreed] or list(Channel.choices)
 
 
-class LogSentForm(forms.Form):
+class LogSentForm(PlainMessages, forms.Form):
     channel = forms.ChoiceField(label="Sent by")
+    # What a confirmation script confirms once sent (checked against the client in the view).
+    change = forms.CharField(required=False, widget=forms.HiddenInput)
+    expectation = forms.CharField(required=False, widget=forms.HiddenInput)
     contact = forms.ModelChoiceField(
         label="To", queryset=None, required=False, empty_label="The client (no one contact)"
     )
@@ -260,26 +330,42 @@ def _contact_from(request, client: Client):
 
 
 def client_script(request, client_id: int, key: str):
+    """One script filled in for the client; the confirmation script for the change or
+    expectation named by `?change=` or `?expectation=` (else the latest unconfirmed change)."""
     client = _client(request, client_id)
     script = _script(request.user, key)
     contact = _contact_from(request, client) or client.contacts.first()
-    text = texts.render(script.body, _context(request, client, contact))
-    form = LogSentForm(
-        client=client,
-        profile=request.profile,
-        initial={"text": text, "contact": contact.pk if contact else None},
-    )
-    return _script_page(request, client, script, form)
+    confirming = _confirming(request, client, request.GET) if key == CONFIRM else None
+    if key == CONFIRM and confirming is None:
+        confirming = latest_unconfirmed(client)
+    text = texts.render(script.body, _context(request, client, contact, _agreement(confirming)))
+    initial = {"text": text, "contact": contact.pk if contact else None}
+    if isinstance(confirming, ChangeRecord):
+        initial["change"] = confirming.pk
+    elif isinstance(confirming, Expectation):
+        initial["expectation"] = confirming.pk
+    form = LogSentForm(client=client, profile=request.profile, initial=initial)
+    return _script_page(request, client, script, form, confirming=confirming)
 
 
-def _script_page(request, client, script, form, status=200, logged=""):
+CONFIRM = "confirm_change"  # the built-in whose "log as sent" confirms what it is about
+
+
+def _script_page(request, client, script, form, status=200, logged="", confirming=None):
     template = "scripts/client_script.html"
     if request.htmx and request.method == "POST":
         template += "#log-form"
     return render(
         request,
         template,
-        {"client": client, "script": script, "form": form, "logged": logged},
+        {
+            "client": client,
+            "script": script,
+            "form": form,
+            "logged": logged,
+            "confirming": confirming,
+            "agreement": _agreement(confirming),
+        },
         status=status,
     )
 
@@ -291,9 +377,10 @@ def log_script_sent(request, client_id: int, key: str):
     client = _client(request, client_id)
     script = _script(request.user, key)
     back = safe_next(request)
+    confirming = _confirming(request, client, request.POST) if key == CONFIRM else None
     form = LogSentForm(request.POST, client=client, profile=request.profile)
     if not form.is_valid():
-        return _script_page(request, client, script, form, status=422)
+        return _script_page(request, client, script, form, status=422, confirming=confirming)
     text = " ".join(form.cleaned_data["text"].split())
     engagements = list(
         Engagement.objects.owned_by(request.user)
@@ -301,26 +388,28 @@ def log_script_sent(request, client_id: int, key: str):
         .values_list("pk", flat=True)[:2]
     )
     try:
-        interaction = log_interaction(
-            client=client,
-            direction=Interaction.Direction.OUTBOUND,
-            channel=form.cleaned_data["channel"],
-            contact=form.cleaned_data["contact"],
-            engagement_id=engagements[0] if len(engagements) == 1 else None,
-            occurred_at=timezone.now(),
-            kind=script.kind,
-            summary=Truncator(f"{script.title}: {text}" if text else script.title).chars(500),
-            script=script.key,
-            evaluate_now=True,
-        )
+        with transaction.atomic():
+            interaction = log_interaction(
+                client=client,
+                direction=Interaction.Direction.OUTBOUND,
+                channel=form.cleaned_data["channel"],
+                contact=form.cleaned_data["contact"],
+                engagement_id=engagements[0] if len(engagements) == 1 else None,
+                occurred_at=timezone.now(),
+                kind=script.kind,
+                summary=Truncator(f"{script.title}: {text}" if text else script.title).chars(500),
+                script=script.key,
+                evaluate_now=True,
+            )
+            confirmed = _confirm_sent(confirming, interaction, text)
     except ValidationError as e:
         form.add_error(None, e.messages)
-        return _script_page(request, client, script, form, status=422)
+        return _script_page(request, client, script, form, status=422, confirming=confirming)
     when = timezone.localtime(interaction.occurred_at)
     notice = (
         f"Logged as sent to {client.name} by {interaction.get_channel_display().lower()}, "
         f"{when:%a %H:%M}."
-    )
+    ) + (" The change is now confirmed in writing." if confirmed else "")
     if request.htmx:
         fresh = LogSentForm(client=client, profile=request.profile, initial=form.cleaned_data)
         response = _script_page(request, client, script, fresh, logged=notice)
@@ -330,3 +419,17 @@ def log_script_sent(request, client_id: int, key: str):
     if back:
         return redirect(back)
     return redirect("client-script", client_id=client.pk, key=script.key)
+
+
+def _confirm_sent(confirming, interaction: Interaction, text: str) -> bool:
+    """Confirm the change or expectation a confirmation script was about, the message sent as
+    the reference: "Email of Mon 30 Nov 10:05: “As agreed today, …”"."""
+    if confirming is None:
+        return False
+    when = formats.date_hm(timezone.localtime(interaction.occurred_at))
+    sent = f"{interaction.get_channel_display()} of {when}: “{text}”"
+    reference = Truncator(sent).chars(REFERENCE_LENGTH)
+    if isinstance(confirming, ChangeRecord):
+        return confirm_change(confirming, reference, interaction.occurred_at)
+    confirm_expectation(confirming, reference, interaction.occurred_at)
+    return True

@@ -59,17 +59,19 @@ class Command(BaseCommand):
             )
         User = get_user_model()
         if User.objects.filter(username=DEMO_USERNAME).exists():
-            self.stdout.write("The demo account is already there; nothing changed.")
+            if options["verbosity"]:
+                self.stdout.write("The demo account is already there; nothing changed.")
             return
         now = timezone.now()
         with transaction.atomic():
             counts = seed_demo_account(User, now)
         raised = evaluate(User.objects.get(username=DEMO_USERNAME).pk, now=now).raised.total()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Created the demo account (log in as demo / demo): {counts}, {raised} flags."
+        if options["verbosity"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Created the demo account (log in as demo / demo): {counts}, {raised} flags."
+                )
             )
-        )
 
     def seed_scale(self, users: int, clients: int, interactions: int):
         if min(users, clients, interactions) < 1:
@@ -97,7 +99,12 @@ class Command(BaseCommand):
 
 def make_profile(user, zone: str, windows, *, country="", subdiv="") -> FreelancerProfile:
     profile = FreelancerProfile.objects.create(
-        user=user, timezone=zone, holiday_country=country, holiday_subdiv=subdiv
+        user=user,
+        timezone=zone,
+        timezone_set=True,
+        onboarded_at=timezone.now(),
+        holiday_country=country,
+        holiday_subdiv=subdiv,
     )
     WorkingWindow.objects.bulk_create(
         WorkingWindow(profile=profile, weekday=d, start=s, end=e) for d, s, e in windows
