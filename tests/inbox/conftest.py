@@ -1,38 +1,22 @@
 """Fixtures for the inbox tests: the .eml corpus, a private Dovecot, a hanging server.
 
-The Dovecot fixture starts a real, private IMAP server on free loopback ports with its own
-configuration, users and self-signed certificate, and stops it at the end of the session.
-Tests that need it skip when /usr/sbin/dovecot is missing (fail under REQUIRE_SERVICES=1).
+The Dovecot fixture starts a real, private IMAP server (inbox.dovecot) on free loopback ports
+with its own configuration, users and self-signed certificate, and stops it at the end of the
+session. Tests that need it skip when /usr/sbin/dovecot is missing (fail under
+REQUIRE_SERVICES=1).
 """
 
 from __future__ import annotations
 
-import contextlib
-import grp
-import imaplib
-import ipaddress
-import os
-import pwd
-import re
-import secrets
-import shutil
 import socket
-import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
+from inbox.dovecot import Account, Dovecot, DovecotUnavailable, free_port, running
 from tests.conftest import need
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -50,330 +34,15 @@ def eml() -> Callable[[str], bytes]:
 
 # --------------------------------------------------------------------------- Dovecot
 
-DOVECOT = Path(os.environ.get("DOVECOT", "/usr/sbin/dovecot"))
-
-DOVECOT_CONF = """\
-# A private, throw-away Dovecot for the inbox tests (written by tests/inbox/conftest.py).
-instance_name = {instance}
-base_dir = {run}/base
-state_dir = {run}/state
-log_path = {logs}/dovecot.log
-info_log_path = {logs}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-
-# Run unprivileged in private directories: the master may be root, nothing else is.
-default_internal_user = {internal_user}
-default_internal_group = {internal_group}
-default_login_user = {login_user}
-mail_uid = {mail_uid}
-mail_gid = {mail_gid}
-first_valid_uid = 1
-mail_home = {run}/home/%n
-mail_location = maildir:~/Maildir
-
-ssl = yes
-ssl_cert = <{logs}/cert.pem
-ssl_key = <{logs}/key.pem
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_failure_delay = 0
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN {logs}/passwd
-}}
-userdb {{
-  driver = static
-  args = allow_all_users=no
-}}
-
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Drafts {{
-    special_use = \\Drafts
-    auto = subscribe
-  }}
-}}
-
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    address = 127.0.0.1
-    port = {tls_port}
-    ssl = yes
-  }}
-}}
-service anvil {{
-  chroot =
-  # no growing delays after the wrong-password tests
-  unix_listener anvil-auth-penalty {{
-    mode = 0
-  }}
-}}
-"""
-
-
-@dataclass(frozen=True)
-class Account:
-    username: str
-    password: str
-
-
-ACCOUNTS = 300
-UNICODE_ACCOUNT = Account("unicode", "pässwörd-ünïcode")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def self_signed_certificate(directory: Path) -> Path:
-    """A certificate for 127.0.0.1/localhost (cert.pem, key.pem); returns the cert's path."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (directory / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    (directory / "key.pem").chmod(0o600)
-    return directory / "cert.pem"
-
-
-@dataclass
-class Dovecot:
-    """A running private Dovecot: ``port`` (plain and STARTTLS), ``tls_port`` (TLS from the
-    start), ``ca_file`` (its self-signed certificate) and per-test accounts."""
-
-    port: int
-    tls_port: int
-    ca_file: Path
-    config: Path
-    log: Path
-    passwd: Path
-    accounts: list[Account]
-    unicode_account: Account
-    host: str = "127.0.0.1"
-    _pool: Iterator[Account] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._pool = iter(self.accounts)
-
-    def new_account(self) -> Account:
-        """A fresh user with an empty mailbox (INBOX, Sent, Drafts)."""
-        return next(self._pool)
-
-    @contextmanager
-    def client(self, account: Account) -> Iterator[imaplib.IMAP4]:
-        """The test's own IMAP session, to write fixture data (not the code under test)."""
-        imap = imaplib.IMAP4(self.host, self.port, timeout=10)
-        try:
-            imap.login(account.username, account.password)
-            yield imap
-        finally:
-            with contextlib.suppress(Exception):
-                imap.logout()
-
-    def append(
-        self,
-        account: Account,
-        raw: bytes,
-        folder: str = "INBOX",
-        *,
-        flags: tuple[str, ...] = (),
-        internal_date: datetime | None = None,
-    ) -> int:
-        """APPEND ``raw`` to ``folder`` (created if needed); returns the new message's UID."""
-        with self.client(account) as imap:
-            return append_with(imap, raw, folder, flags=flags, internal_date=internal_date)
-
-    def flags(self, account: Account, folder: str = "INBOX") -> dict[int, frozenset[str]]:
-        """UID -> flags, read without changing anything (EXAMINE, FETCH FLAGS)."""
-        with self.client(account) as imap:
-            typ, _ = imap.select(quoted(folder), readonly=True)
-            assert typ == "OK"
-            typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS)")
-            result = {}
-            for item in data:
-                if isinstance(item, bytes):
-                    uid = re.search(rb"UID (\d+)", item)
-                    flags = re.search(rb"FLAGS \(([^)]*)\)", item)
-                    if uid and flags:
-                        result[int(uid.group(1))] = frozenset(flags.group(1).decode().split())
-            return result
-
-
-def quoted(folder: str) -> str:
-    from inbox.imap import encode_mailbox_name
-
-    return '"' + encode_mailbox_name(folder).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def append_with(
-    imap: imaplib.IMAP4,
-    raw: bytes,
-    folder: str = "INBOX",
-    *,
-    flags: tuple[str, ...] = (),
-    internal_date: datetime | None = None,
-) -> int:
-    if folder.upper() != "INBOX":
-        imap.create(quoted(folder))  # NO when it exists already: fine
-    when = imaplib.Time2Internaldate(internal_date) if internal_date else None
-    typ, data = imap.append(quoted(folder), f"({' '.join(flags)})" if flags else None, when, raw)
-    assert typ == "OK", data
-    found = re.search(rb"APPENDUID \d+ (\d+)", data[0])
-    assert found, data
-    return int(found.group(1))
-
-
-def _dovecot_users(runtime: Path) -> dict[str, str]:
-    """Who runs what: as root, unprivileged system users; otherwise the current user."""
-    if os.geteuid() != 0:
-        user = pwd.getpwuid(os.geteuid()).pw_name
-        group = grp.getgrgid(os.getegid()).gr_name
-        return {
-            "internal_user": user,
-            "internal_group": group,
-            "login_user": user,
-            "mail_uid": str(os.geteuid()),
-            "mail_gid": str(os.getegid()),
-        }
-    # Dovecot refuses to run login or mail processes as root.
-    login = "dovenull" if _user_exists("dovenull") else "nobody"
-    mail = pwd.getpwnam("nobody")
-    (runtime / "home").mkdir()
-    os.chown(runtime / "home", mail.pw_uid, mail.pw_gid)
-    return {
-        "internal_user": "root",
-        "internal_group": grp.getgrgid(0).gr_name,
-        "login_user": login,
-        "mail_uid": str(mail.pw_uid),
-        "mail_gid": str(mail.pw_gid),
-    }
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def _wait_for_greeting(port: int, process: subprocess.Popen[bytes], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                if s.recv(100).startswith(b"* OK"):
-                    return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
 
 @pytest.fixture(scope="session")
 def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
-    """A private Dovecot for the whole session, stopped and removed at the end."""
-    need(DOVECOT.exists(), f"needs Dovecot at {DOVECOT} (apt-get install dovecot-imapd)")
-    logs = tmp_path_factory.mktemp("dovecot")
-    # The login and mail processes run unprivileged and must reach base_dir and the mail
-    # homes, which pytest's 0700 temporary root would hide from them: a private dir in /tmp.
-    runtime = Path(tempfile.mkdtemp(prefix="rapport-dovecot-"))
-    runtime.chmod(0o755)
-    ca_file = self_signed_certificate(logs)
-    # All accounts exist from the start: Dovecot looks at a passwd-file's mtime at most once
-    # a second, so users added while it runs are not reliably seen.
-    accounts = [Account(f"user{n}", secrets.token_urlsafe(12)) for n in range(1, ACCOUNTS + 1)]
-    accounts.append(UNICODE_ACCOUNT)
-    passwd = logs / "passwd"
-    passwd.write_text("".join(f"{a.username}:{{PLAIN}}{a.password}\n" for a in accounts))
-    users = _dovecot_users(runtime)
-    process: subprocess.Popen[bytes] | None = None
+    """A private Dovecot for the whole session (inbox.dovecot), stopped and removed at the end."""
     try:
-        for _attempt in range(3):  # a free port can be taken between choosing and binding
-            port, tls_port = free_port(), free_port()
-            config = logs / "dovecot.conf"
-            config.write_text(
-                DOVECOT_CONF.format(
-                    instance=f"rapport-test-{runtime.name}",
-                    run=runtime,
-                    logs=logs,
-                    port=port,
-                    tls_port=tls_port,
-                    **users,
-                )
-            )
-            process = subprocess.Popen(
-                [str(DOVECOT), "-F", "-c", str(config)],
-                stdout=subprocess.DEVNULL,
-                stderr=(logs / "dovecot.stderr").open("ab"),
-            )
-            if _wait_for_greeting(port, process, 15):
-                break
-            _stop(process)
-            process = None
-        if process is None:
-            log_text = (logs / "dovecot.log").read_text(errors="replace")[-2000:]
-            need(False, f"Dovecot did not start; its log ends:\n{log_text}")
-        yield Dovecot(
-            port=port,
-            tls_port=tls_port,
-            ca_file=ca_file,
-            config=logs / "dovecot.conf",
-            log=logs / "dovecot.log",
-            passwd=passwd,
-            accounts=accounts[:ACCOUNTS],
-            unicode_account=UNICODE_ACCOUNT,
-        )
-    finally:
-        if process is not None:
-            _stop(process)
-        shutil.rmtree(runtime, ignore_errors=True)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+        with running(tmp_path_factory.mktemp("dovecot")) as server:
+            yield server
+    except DovecotUnavailable as error:
+        need(False, str(error))
 
 
 @pytest.fixture
@@ -423,3 +92,10 @@ def hanging_server() -> Iterator[HangingServer]:
 def closed_port() -> int:
     """A loopback port where nothing listens (connection refused)."""
     return free_port()
+
+
+@pytest.fixture
+def trust_dovecot(settings, dovecot):
+    """The sync trusts the private Dovecot's self-signed certificate, and gives up quickly."""
+    settings.MAIL_CA_FILE = str(dovecot.ca_file)
+    settings.MAIL_TIMEOUT = 5
