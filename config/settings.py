@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "template_partials",
     "clients",
     "engagements",
+    "inbox",
     "web",
 ]
 
@@ -202,6 +203,7 @@ BEAT_JOBS = {
         "2 * * * *",
     ),
     "send-emails": ("engagements.tasks.send_due_emails", "SEND_EMAILS_CRON", "*/5 * * * *"),
+    "sync-mail": ("inbox.tasks.sync_due_mailboxes", "MAIL_SYNC_CRON", "*/5 * * * *"),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {
@@ -213,6 +215,15 @@ CELERY_BEAT_SCHEDULE = {
     if (schedule := env_cron(variable, default)) is not None
 }
 
+# The mailbox (inbox/): a mailbox is synced again once this much of the beat's interval has passed.
+MAIL_SYNC_INTERVAL = (
+    shortest_interval(CELERY_BEAT_SCHEDULE["sync-mail"]["schedule"])
+    if "sync-mail" in CELERY_BEAT_SCHEDULE
+    else 300
+)
+MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)  # seconds for an IMAP connect, TLS handshake, read
+MAIL_CA_FILE = env_str("MAIL_CA_FILE")  # extra certificates to trust (a private mail server)
+INBOUND_DOMAIN = env_str("INBOUND_DOMAIN").strip().lower().rstrip(".")  # log+<token>@this
 
 LOGGING = {
     "version": 1,
