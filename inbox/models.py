@@ -285,6 +285,13 @@ class ForwardingAddress(Owned):
     def __repr__(self) -> str:
         return f"<ForwardingAddress of user {self.owner_id}>"
 
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.addresses = address_list(self.addresses)
+        except ValidationError as e:
+            raise ValidationError({"addresses": e.messages}) from None
+
 
 class IgnoredSender(Owned):
     """An address the freelancer does not want to hear about: nothing from it is kept."""

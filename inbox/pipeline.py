@@ -329,7 +329,7 @@ def _log(owner_id: int, rows: list[tuple[MailMessage, Match]]) -> set[int]:
                 occurred_at=row.sent_at,
                 summary=row.summary,
                 needs_reply=inbound and row.needs_reply,
-                needs_reply_suggested=inbound,
+                needs_reply_suggested=inbound and not row.automated,
                 tone=row.tone or Interaction.Tone.NEUTRAL,
                 tone_suggested=inbound and bool(row.tone),
                 tone_confident=inbound and row.tone_confident,

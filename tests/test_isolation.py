@@ -24,6 +24,7 @@ from django.utils import timezone
 from clients.models import DayOff, FreelancerProfile
 from clients.scripts_model import MessageScript
 from engagements.models import ChangeRecord, Flag, Rule, Severity
+from inbox.models import Mailbox
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -55,6 +56,7 @@ KWARG_OBJECTS = {
     "working_window_id": "working_window",
     "key": "message_script",  # /scripts/<slug:key>/…: a script is named by its key, per owner
     "script_key": "message_script",
+    "mailbox_id": "mailbox",
 }
 # The attribute a URL names an object by, when it is not the primary key.
 URL_ATTRIBUTES = {"messagescript": "key"}
@@ -73,6 +75,7 @@ SEGMENT_OBJECTS = {
     "days_off": "day_off",
     "hours": "working_window",
     "windows": "working_window",
+    "mailboxes": "mailbox",
 }
 GENERIC_KWARGS = {"pk", "id"}
 # Kwargs that name no object: the view scopes them to the signed-in user itself (the weekly
@@ -208,6 +211,10 @@ def make_world(user) -> dict:
         "working_window": profile.working_windows.first(),
         "message_script": MessageScript.objects.create(
             owner=user, key=f"{user.username}-chaser", title="Chaser", body="Any news?"
+        ),
+        # Nothing listens on port 1: "Test connection" fails at once.
+        "mailbox": Mailbox.objects.create(
+            owner=user, host="127.0.0.1", port=1, username=user.username, password="secret"
         ),
     }
 

@@ -10,6 +10,7 @@ from web.views import (
     expectations,
     flags,
     interactions,
+    mail,
     profile,
     reminders,
     review,
@@ -23,6 +24,7 @@ client_pages = [
     path("<int:pk>/", clients.client_detail, name="client-detail"),
     path("<int:pk>/edit/", clients.client_edit, name="client-edit"),
     path("<int:pk>/timeline/", clients.client_timeline, name="client-timeline"),
+    path("<int:pk>/mail/", mail.client_mail_upload, name="client-mail-upload"),
     # Engagement and expectation forms open from the client page.
     path("<int:pk>/engagements/new/", expectations.engagement_create, name="engagement-create"),
     path("engagements/<int:pk>/edit/", expectations.engagement_edit, name="engagement-edit"),
@@ -42,6 +44,21 @@ settings_pages = [
     path("days-off/", profile.days_off, name="settings-days-off"),
     path("days-off/<int:pk>/delete/", profile.day_off_delete, name="settings-day-off-delete"),
     path("thresholds/", profile.thresholds, name="settings-thresholds"),
+    path("mailboxes/", mail.mailbox_list, name="settings-mailboxes"),
+    path("mailboxes/new/", mail.mailbox_create, name="settings-mailbox-create"),
+    path("mailboxes/<int:pk>/", mail.mailbox_detail, name="settings-mailbox"),
+    path("mailboxes/<int:pk>/edit/", mail.mailbox_edit, name="settings-mailbox-edit"),
+    path("mailboxes/<int:pk>/test/", mail.mailbox_test, name="settings-mailbox-test"),
+    path("mailboxes/<int:pk>/sync/", mail.mailbox_sync, name="settings-mailbox-sync"),
+    path("mailboxes/<int:pk>/delete/", mail.mailbox_delete, name="settings-mailbox-delete"),
+    path("forwarding/", mail.forwarding_address, name="settings-forwarding"),
+]
+
+# "Who is this?": senders of mail that nobody known is in (the address goes in the form).
+mail_pages = [
+    path("unknown/", mail.unknown_senders, name="mail-unknown"),
+    path("unknown/add/", mail.unknown_sender_add, name="mail-unknown-add"),
+    path("unknown/ignore/", mail.unknown_sender_ignore, name="mail-unknown-ignore"),
 ]
 
 review_pages = [
@@ -85,9 +102,15 @@ urlpatterns = [
     path("flags/<int:pk>/snooze/", flags.snooze, name="flag-snooze"),
     path("flags/<int:pk>/resolve/", flags.resolve, name="flag-resolve"),
     path("interactions/new/", interactions.new_interaction, name="interaction-new"),
+    path(
+        "interactions/<int:pk>/suggestion/",
+        mail.interaction_suggestion,
+        name="interaction-suggestion",
+    ),
     path("clients/", include(client_pages)),
     path("settings/", include(settings_pages)),
     path("review/", include(review_pages)),
     path("email/", include(email_pages)),
     path("scripts/", include(script_pages)),
+    path("mail/", include(mail_pages)),
 ]

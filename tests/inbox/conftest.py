@@ -1,10 +1,5 @@
-"""Fixtures for the inbox tests: the .eml corpus, a private Dovecot, a hanging server.
-
-The Dovecot fixture starts a real, private IMAP server (inbox.dovecot) on free loopback ports
-with its own configuration, users and self-signed certificate, and stops it at the end of the
-session. Tests that need it skip when /usr/sbin/dovecot is missing (fail under
-REQUIRE_SERVICES=1).
-"""
+"""Fixtures for the inbox tests: the .eml corpus, a server that hangs, a closed port. The
+private Dovecot is in tests/conftest.py (the page tests use it too)."""
 
 from __future__ import annotations
 
@@ -16,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.dovecot import Account, Dovecot, DovecotUnavailable, free_port, running
-from tests.conftest import need
+from inbox.dovecot import free_port
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -30,25 +24,6 @@ def eml() -> Callable[[str], bytes]:
         return (CORPUS / f"{name.removesuffix('.eml')}.eml").read_bytes()
 
     return load
-
-
-# --------------------------------------------------------------------------- Dovecot
-
-
-@pytest.fixture(scope="session")
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
-    """A private Dovecot for the whole session (inbox.dovecot), stopped and removed at the end."""
-    try:
-        with running(tmp_path_factory.mktemp("dovecot")) as server:
-            yield server
-    except DovecotUnavailable as error:
-        need(False, str(error))
-
-
-@pytest.fixture
-def account(dovecot: Dovecot) -> Account:
-    """A fresh, empty mailbox on the private Dovecot."""
-    return dovecot.new_account()
 
 
 # --------------------------------------------------------------------------- hanging server
@@ -92,10 +67,3 @@ def hanging_server() -> Iterator[HangingServer]:
 def closed_port() -> int:
     """A loopback port where nothing listens (connection refused)."""
     return free_port()
-
-
-@pytest.fixture
-def trust_dovecot(settings, dovecot):
-    """The sync trusts the private Dovecot's self-signed certificate, and gives up quickly."""
-    settings.MAIL_CA_FILE = str(dovecot.ca_file)
-    settings.MAIL_TIMEOUT = 5

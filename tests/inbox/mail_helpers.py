@@ -5,8 +5,12 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from django.utils import timezone
+
 from clients.models import Contact
+from inbox.message import parse_message
 from inbox.models import Mailbox
+from inbox.pipeline import Mail
 from tests.factories import ClientFactory
 
 ALICE = "alice@studio.example"  # Alice's own address (her mailbox's)
@@ -56,3 +60,10 @@ def mailbox_on(dovecot, account, owner, **fields) -> Mailbox:
         "addresses": [ALICE],
     } | fields
     return Mailbox.objects.create(owner=owner, **values)
+
+
+def mail(sender: str, to: str | list[str], subject: str = "Hello", body: str = "Any news?", *,
+         key: str | None = None, **fields) -> Mail:  # fmt: skip
+    """A message as the pipeline gets it (parsed by inbox.message, as the sync does)."""
+    raw = compose(sender, to, subject, body, message_id=f"<{key}>" if key else None, **fields)
+    return Mail.of(parse_message(raw, now=timezone.now()))

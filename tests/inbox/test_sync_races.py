@@ -49,8 +49,10 @@ def messages(n: int, prefix: str = "m") -> list[bytes]:
 
 def interactions_per_message(owner) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for key in MailMessage.objects.owned_by(owner).filter(interaction__isnull=False).values_list(
-        "key", flat=True
+    for key in (
+        MailMessage.objects.owned_by(owner)
+        .filter(interaction__isnull=False)
+        .values_list("key", flat=True)
     ):
         counts[key] = counts.get(key, 0) + 1
     return counts

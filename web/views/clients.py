@@ -16,6 +16,7 @@ from clients.timezones import timezone_names
 from engagements.models import Engagement
 from engagements.services import evaluate_soon
 from web.forms.clients import BoundariesForm, ChangeNoteForm, ClientFilterForm, ClientForm
+from web.forms.mail import UploadForm
 from web.selectors import clients as selectors
 
 HEATMAP_PERIOD = timedelta(weeks=12)
@@ -169,6 +170,7 @@ def client_detail(request, pk):
             "earlier_percent": None if earlier_share is None else round(earlier_share * 100),
             "hours": [f"{h:02d}" for h in range(24)],
             "days": heatmap.DAY_ABBR,
+            "upload_form": UploadForm(auto_id="upload_%s"),
         },
     )
 
