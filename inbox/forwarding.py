@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from clients.models import Client
 from inbox.message import MessageError, parse_message
 from inbox.models import ForwardingAddress, MailMessage, token_hash
 from inbox.pipeline import Mail, Outcome, evaluate_clients, load_address_book, record
+from inbox.receiver import ForwardingHandler
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,34 @@ def deliver(token: str, raw: bytes) -> None:
             now=now,
         )
         evaluate_clients(owner_id, outcome.clients)
+
+
+T = TypeVar("T")
+
+
+def _in_worker_thread(function: Callable[..., T]) -> Callable[..., T]:
+    """The receiver calls back in worker threads of its own: each call gets a fresh database
+    connection and closes it (mail arrives seldom; a pool of idle connections is not worth
+    keeping, nor one gone stale)."""
+
+    def call(*args: object) -> T:
+        try:
+            return function(*args)
+        finally:
+            connections.close_all()  # this thread's
+
+    return call
+
+
+def handler() -> ForwardingHandler:
+    """The receiver's handler for log+<token>@INBOUND_DOMAIN (``manage.py receive_mail``)."""
+    return ForwardingHandler(
+        domain=settings.INBOUND_DOMAIN,
+        local_part=LOCAL_PART,
+        token_is_known=_in_worker_thread(token_is_known),
+        deliver=_in_worker_thread(deliver),
+        max_size=MAX_MESSAGE_BYTES,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
 
 from inbox import forwarding
-from inbox.receiver import ForwardingHandler, start_server
-
-
-def _fresh_connection(function: Any) -> Any:
-    """Each message runs in a worker thread: drop a database connection that went stale."""
-
-    def call(*args: Any) -> Any:
-        close_old_connections()
-        try:
-            return function(*args)
-        finally:
-            close_old_connections()
-
-    return call
+from inbox.receiver import start_server
 
 
 class Command(BaseCommand):
@@ -40,18 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, lmtp: bool, host: str, port: int, **options: Any) -> None:
         if not settings.INBOUND_DOMAIN:
             raise CommandError("Set INBOUND_DOMAIN (the domain of the log+<token>@… addresses).")
-        handler = ForwardingHandler(
-            domain=settings.INBOUND_DOMAIN,
-            local_part=forwarding.LOCAL_PART,
-            token_is_known=_fresh_connection(forwarding.token_is_known),
-            deliver=_fresh_connection(forwarding.deliver),
-            max_size=forwarding.MAX_MESSAGE_BYTES,
-        )
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         try:
-            server = start_server(host, port, handler, lmtp=lmtp)
+            server = start_server(host, port, forwarding.handler(), lmtp=lmtp)
         except OSError as error:
             raise CommandError(f"Could not listen on {host}:{port}: {error.strerror}") from None
         with server:
