@@ -62,6 +62,7 @@ mail_gid = {mail_gid}
 first_valid_uid = 1
 mail_home = {run}/home/%n
 mail_location = maildir:~/Maildir
+mail_fsync = never  # throw-away mail: no need to survive a power cut
 
 ssl = yes
 ssl_cert = <{logs}/cert.pem

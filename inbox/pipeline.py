@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from clients.models import Channel, Client, Contact
 from engagements.models import Interaction
@@ -213,6 +213,7 @@ def record(
     outcome = Outcome()
     claim = uuid.uuid4().hex
     rows: dict[str, tuple[MailMessage, Match | None]] = {}
+    summaries = {mail.key: mail.summary[:500] for mail in mails}
     for mail in mails:
         if mail.key in rows:
             outcome.duplicates += 1
@@ -238,7 +239,7 @@ def record(
         # Rows kept earlier with nobody known, whom this batch places now: taken over.
         MailMessage.objects.filter(
             owner_id=owner_id, key__in=placed, state=MailMessage.State.UNKNOWN
-        ).update(state=MailMessage.State.LOGGED, claim=claim)
+        ).update(state=MailMessage.State.LOGGED, claim=claim, summary="")
         ours = dict(
             MailMessage.objects.filter(owner_id=owner_id, key__in=list(rows), claim=claim)
             .values_list("key", "pk")
@@ -252,7 +253,7 @@ def record(
                 outcome.unknown += 1
             else:
                 row.pk = ours[key]
-                to_log.append((row, match))
+                to_log.append((row, match, summaries[key]))
         outcome.clients |= _log(owner_id, to_log)
     outcome.logged += len(to_log)
     return outcome
@@ -300,7 +301,7 @@ def _row(
         outbound=outbound,
         sent_at=min(mail.sent_at, now),  # a sender's clock ahead of ours: it arrived now
         subject=mail.subject[:300],
-        summary=mail.summary[:500],
+        summary="" if match else mail.summary[:500],  # a logged one's is the interaction's
         attachments=[{"name": a.filename, "size": a.size} for a in mail.attachments],
         automated=mail.automated[:120],
         tone=tone,
@@ -310,12 +311,13 @@ def _row(
     )
 
 
-def _log(owner_id: int, rows: list[tuple[MailMessage, Match]]) -> set[int]:
-    """Interactions for rows this caller has claimed; returns the clients logged with."""
+def _log(owner_id: int, rows: list[tuple[MailMessage, Match, str]]) -> set[int]:
+    """Interactions for rows this caller has claimed (with their summaries); returns the
+    clients logged with."""
     if not rows:
         return set()
     interactions = []
-    for row, match in rows:
+    for row, match, summary in rows:
         inbound = match.direction == "in"
         interactions.append(
             Interaction(
@@ -327,7 +329,7 @@ def _log(owner_id: int, rows: list[tuple[MailMessage, Match]]) -> set[int]:
                 else Interaction.Direction.OUTBOUND,
                 channel=Channel.EMAIL,
                 occurred_at=row.sent_at,
-                summary=row.summary,
+                summary=summary,
                 needs_reply=inbound and row.needs_reply,
                 needs_reply_suggested=inbound and not row.automated,
                 tone=row.tone or Interaction.Tone.NEUTRAL,
@@ -337,14 +339,25 @@ def _log(owner_id: int, rows: list[tuple[MailMessage, Match]]) -> set[int]:
             )
         )
     Interaction.objects.bulk_create(interactions)
-    for (row, _), interaction in zip(rows, interactions, strict=True):
-        row.interaction = interaction
-        row.state = MailMessage.State.LOGGED
-        row.summary = ""  # the interaction has it now
-    MailMessage.objects.bulk_update(
-        [row for row, _ in rows], ["interaction", "state", "summary"], batch_size=500
-    )
-    return {match.client_id for _, match in rows}
+    _link([(row.pk, i.pk) for (row, _, _), i in zip(rows, interactions, strict=True)])
+    return {match.client_id for _, match, _ in rows}
+
+
+def _link(pairs: list[tuple[int, int]]) -> None:
+    """Point each MailMessage (pk) at its new interaction (pk): one UPDATE … FROM (VALUES …)
+    on PostgreSQL, where Django's bulk_update (a CASE per row) costs more than the insert."""
+    if connection.vendor != "postgresql":
+        MailMessage.objects.bulk_update(
+            [MailMessage(pk=pk, interaction_id=iid) for pk, iid in pairs], ["interaction"]
+        )
+        return
+    values = ", ".join(["(%s::bigint, %s::bigint)"] * len(pairs))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {MailMessage._meta.db_table} AS m SET interaction_id = v.interaction "
+            f"FROM (VALUES {values}) AS v(id, interaction) WHERE m.id = v.id",
+            [n for pair in pairs for n in pair],
+        )
 
 
 def log_known(owner_id: int) -> int:
@@ -367,11 +380,13 @@ def log_known(owner_id: int) -> int:
     with transaction.atomic():
         MailMessage.objects.filter(
             pk__in=[row.pk for row, _ in placed], state=MailMessage.State.UNKNOWN
-        ).update(state=MailMessage.State.LOGGED, claim=claim)
+        ).update(state=MailMessage.State.LOGGED, claim=claim, summary="")
         ours = set(
             MailMessage.objects.filter(owner_id=owner_id, claim=claim).values_list("pk", flat=True)
         )
-        clients = _log(owner_id, [(row, match) for row, match in placed if row.pk in ours])
+        clients = _log(
+            owner_id, [(row, match, row.summary) for row, match in placed if row.pk in ours]
+        )
         evaluate_clients(owner_id, clients)
     return len(ours)
 
