@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from clients.business_time import BusinessCalendar
 from clients.models import Client
 from inbox.message import Address, is_acknowledgement, summarise
 from inbox.models import FolderCursor, Mailbox, MailMessage
@@ -42,7 +42,7 @@ STRANGERS = [
 
 def seed(sender: Any, *, user: Any, now: datetime, **kwargs: Any) -> None:
     """Receiver of engagements.signals.demo_account_seeded."""
-    zone = ZoneInfo(user.profile.timezone)
+    calendar = user.profile.calendar()
     mailbox = Mailbox.objects.create(
         owner_id=user.pk,
         name="Studio mail (demo)",
@@ -66,21 +66,25 @@ def seed(sender: Any, *, user: Any, now: datetime, **kwargs: Any) -> None:
     mails = []
     for n, (name, days, at, inbound, subject, text, automated) in enumerate(MESSAGES):
         client = Address(contacts[clients[name]], name)
-        sent = _at(now, zone, days, at)
+        sent = _at(now, calendar, days, at)
         mails.append(_mail(f"demo-{n}@studio.example", client if inbound else ME,
                            ME if inbound else client, subject, text, sent, automated))  # fmt: skip
     for n, (stranger, days, at, subject, text) in enumerate(STRANGERS):
         mails.append(_mail(f"demo-unknown-{n}@studio.example", stranger, ME, subject, text,
-                           _at(now, zone, days, at), ""))  # fmt: skip
+                           _at(now, calendar, days, at), ""))  # fmt: skip
     outcome = record(
         user.pk, mails, book=book, source=MailMessage.Source.IMAP, now=now, mailbox_id=mailbox.pk
     )
     Mailbox.objects.filter(pk=mailbox.pk).update(seen=1592, logged=212 + outcome.logged, skipped=1)
 
 
-def _at(now: datetime, zone: ZoneInfo, days: int, at: time) -> datetime:
-    day = now.astimezone(zone).date() - timedelta(days=days)
-    return min(datetime.combine(day, at, tzinfo=zone), now - timedelta(minutes=5))
+def _at(now: datetime, calendar: BusinessCalendar, days: int, at: time) -> datetime:
+    """`at` on the working day `days` or a little more before today (the demo's mail comes on
+    working days, like the rest of its story)."""
+    day = now.astimezone(calendar.tz).date() - timedelta(days=days)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return min(datetime.combine(day, at, tzinfo=calendar.tz), now - timedelta(minutes=5))
 
 
 def _mail(

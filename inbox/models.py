@@ -56,8 +56,8 @@ class Mailbox(Owned):
     """One IMAP mailbox of one freelancer, read (never changed) by the sync."""
 
     class Security(models.TextChoices):
-        SSL = "ssl", "TLS (usually port 993)"
-        STARTTLS = "starttls", "STARTTLS (usually port 143)"
+        SSL = "ssl", "TLS"
+        STARTTLS = "starttls", "STARTTLS"
 
     class Status(models.TextChoices):
         NEW = "new", "Not synced yet"
@@ -69,7 +69,12 @@ class Mailbox(Owned):
     port = models.PositiveIntegerField(
         default=993, validators=[MinValueValidator(1), MaxValueValidator(65535)]
     )
-    security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
+    security = models.CharField(
+        max_length=10,
+        choices=Security.choices,
+        default=Security.SSL,
+        help_text="TLS from the start is usually port 993; STARTTLS usually port 143.",
+    )
     username = models.CharField("user name", max_length=254)
     # Encrypted at rest (clients.encryption); never rendered, logged or put in an error.
     password = EncryptedTextField(blank=True)

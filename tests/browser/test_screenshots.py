@@ -1,4 +1,5 @@
-"""The pictures in the README: the demo account's dashboard and a client page, desktop and phone.
+"""The pictures in the README: the demo account's dashboard, a client page and its mailbox's
+page, desktop and phone.
 
 Not part of `make test` (it rewrites files under docs/): `make screenshots` runs it with
 SCREENSHOTS=1. Each picture is the whole page (full_page), so what a phone user scrolls to is in it.
@@ -17,6 +18,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from clients.models import Client
+from inbox.models import Mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
 
@@ -37,7 +39,7 @@ def demo(settings):
         yield Client.objects.get(owner__username="demo", name=CLIENT)
 
 
-def test_screenshots_of_the_dashboard_and_a_client_page(demo, new_page, login):
+def test_screenshots_of_the_dashboard_a_client_page_and_the_mailbox(demo, new_page, login):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width, viewport in WIDTHS.items():
         page = new_page(viewport=viewport)
@@ -48,3 +50,7 @@ def test_screenshots_of_the_dashboard_and_a_client_page(demo, new_page, login):
         page.goto(f"/clients/{demo.pk}/")
         expect(page.get_by_role("heading", name=CLIENT).first).to_be_visible()
         page.screenshot(path=SCREENSHOTS / f"client-{width}.png", full_page=True)
+
+        page.goto(f"/settings/mailboxes/{Mailbox.objects.get(owner=demo.owner).pk}/")
+        expect(page.get_by_role("heading", name="Studio mail (demo)")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"mailbox-{width}.png", full_page=True)

@@ -46,7 +46,7 @@ def test_the_list_shows_each_mailbox_with_its_status(web, profile):
     mailbox_of(profile.user, name="Work", status=Mailbox.Status.OK, seen=40, logged=12)
     mailbox_of(profile.user, name="Old", status=Mailbox.Status.FAILING)
     page = web.get(reverse("settings-mailboxes")).content.decode()
-    assert "Work" in page and "working" in page and "12 of 40 read" in page
+    assert "Work" in page and "working" in page and "12 logged of 40 read" in page
     assert "Old" in page and "failing" in page
     assert "never marks a message as read" in page
     assert reverse("settings-mailbox-create") in page
