@@ -338,7 +338,7 @@ def _log(owner_id: int, rows: list[tuple[MailMessage, Match, str]]) -> set[int]:
                 automated=bool(row.automated),
             )
         )
-    Interaction.objects.bulk_create(interactions)
+    Interaction.objects.bulk_create(interactions)  # type: ignore[no-untyped-call]
     _link([(row.pk, i.pk) for (row, _, _), i in zip(rows, interactions, strict=True)])
     return {match.client_id for _, match, _ in rows}
 

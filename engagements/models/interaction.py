@@ -9,7 +9,6 @@ The references are ordinary (deferred) foreign keys, so a write that forgot to r
 would fail at commit rather than leave them pointing at nothing. docs/decisions/ says why.
 """
 
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,7 @@ from engagements.models.engagement import Engagement
 class InteractionQuerySet(OwnedQuerySet):
     """Bulk writes keep ClientActivity current, as Interaction.save() and delete() do."""
 
-    def bulk_create(self, objs: Iterable["Interaction"], *args: Any, **kwargs: Any):
+    def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         derive_out_of_hours(objs)
         with transaction.atomic():

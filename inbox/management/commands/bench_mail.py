@@ -30,6 +30,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -37,7 +38,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from clients.models import Client, Contact, FreelancerProfile
-from config.celery import app as celery_app
 from engagements.management.commands.bench import ensure_database
 from inbox import dovecot
 from inbox.models import Mailbox
