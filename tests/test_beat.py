@@ -109,6 +109,7 @@ def test_every_beat_task_is_registered_when_a_worker_starts(tmp_path):
         "engagements.tasks.evaluate_everyone",
         "engagements.tasks.send_due_emails",
         "engagements.tasks.take_weekly_snapshots",
+        "inbox.tasks.sync_due_mailboxes",
     ]
 
 
@@ -126,7 +127,12 @@ def test_by_default_health_snapshots_are_looked_for_every_hour(tmp_path):
 
 
 def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tmp_path):
-    assert beat_schedule(tmp_path, HEALTH_SNAPSHOT_CRON="disable", SEND_EMAILS_CRON="disable") == {
+    assert beat_schedule(
+        tmp_path,
+        HEALTH_SNAPSHOT_CRON="disable",
+        SEND_EMAILS_CRON="disable",
+        MAIL_SYNC_CRON="disable",
+    ) == {
         "evaluate-flags": {
             "task": "engagements.tasks.evaluate_everyone",
             "minute": list(range(0, 60, 5)),

@@ -13,6 +13,7 @@ from inbox.models import FolderCursor, Mailbox, MailMessage
 from inbox.sync import check_connection, due, sync_mailbox
 from inbox.tasks import sync_due_mailboxes
 from tests.factories import UserFactory
+from tests.test_beat import beat_schedule
 from tests.inbox.mail_helpers import ALICE, client_with_contact, compose, mailbox_on
 
 pytestmark = pytest.mark.usefixtures("trust_dovecot")
@@ -294,11 +295,12 @@ def test_the_first_sync_stops_at_its_budget_and_the_next_run_carries_on(
 
 
 def test_a_wrong_password_marks_the_mailbox_failing_with_the_servers_words(
-    db, dovecot, account, mailbox
+    db, dovecot, account, mailbox, caplog
 ):
     mailbox.password = "not the password"
     mailbox.save()
     started = timezone.now()
+    caplog.set_level("DEBUG")
 
     result = sync_mailbox(mailbox.pk, now=started)
 
@@ -307,7 +309,8 @@ def test_a_wrong_password_marks_the_mailbox_failing_with_the_servers_words(
     assert mailbox.status == Mailbox.Status.FAILING and mailbox.error_kind == "auth"
     assert "refused the login" in mailbox.last_error
     assert "AUTHENTICATIONFAILED" in mailbox.last_error or "failed" in mailbox.last_error.lower()
-    assert "not the password" not in mailbox.last_error
+    assert "not the password" not in mailbox.last_error + caplog.text + str(result)
+    assert "not the password" not in repr(mailbox) + str(mailbox)
     assert mailbox.failing_since == started
     assert mailbox.next_sync_at == started + timedelta(minutes=5)
 
@@ -421,6 +424,16 @@ def test_the_beat_queues_one_run_per_due_mailbox(db, dovecot, account, mailbox, 
     later.refresh_from_db()
     assert mailbox.last_sync_at is not None and later.last_sync_at is None
     assert mailbox.next_sync_at > timezone.now()
+
+
+def test_by_default_beat_syncs_mailboxes_every_five_minutes_and_disable_turns_it_off(tmp_path):
+    entry = beat_schedule(tmp_path)["sync-mail"]
+    assert (entry["task"], entry["minute"]) == (
+        "inbox.tasks.sync_due_mailboxes",
+        [*range(0, 60, 5)],
+    )
+    assert entry["expires"] < 300
+    assert "sync-mail" not in beat_schedule(tmp_path, MAIL_SYNC_CRON="disable")
 
 
 def test_a_run_finds_the_mailbox_taken_while_another_holds_it(db, mailbox):
