@@ -22,7 +22,7 @@ from django.utils import timezone
 from clients.models import Client
 from inbox.message import MessageError, parse_message
 from inbox.models import ForwardingAddress, MailMessage, token_hash
-from inbox.pipeline import Mail, Outcome, evaluate_clients, load_address_book, record
+from inbox.pipeline import Mail, evaluate_clients, load_address_book, record
 from inbox.receiver import ForwardingHandler
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def upload(client: Client, raw: bytes) -> Upload:
     book = load_address_book(client.owner_id)
     mail = Mail.arrived(parsed, book)
     with transaction.atomic():
-        outcome: Outcome = record(
+        outcome = record(
             client.owner_id,
             [mail],
             book=book,

@@ -17,7 +17,7 @@ the private forwarding address and the senders the freelancer chose to ignore.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -151,9 +151,6 @@ class Mailbox(Owned):
     @property
     def syncing(self) -> bool:
         return self.lease_until is not None and self.lease_until > timezone.now()
-
-    def failing_for(self, now: datetime) -> timedelta | None:
-        return now - self.failing_since if self.failing_since else None
 
 
 class FolderCursor(models.Model):

@@ -363,13 +363,17 @@ def _link(pairs: list[tuple[int, int]]) -> None:
 def log_known(owner_id: int) -> int:
     """Log every kept message of this freelancer that somebody known is now in (after a
     contact or a client's domains changed); returns how many. Safe to run twice at once."""
+    unknown = list(
+        MailMessage.objects.filter(owner_id=owner_id, state=MailMessage.State.UNKNOWN).only(
+            "pk", "from_address", "addresses", "sent_at", "summary", "tone", "tone_confident",
+            "needs_reply", "automated",
+        )
+    )  # fmt: skip
+    if not unknown:
+        return 0
     book = load_address_book(owner_id)
-    unknown = MailMessage.objects.filter(owner_id=owner_id, state=MailMessage.State.UNKNOWN)
     placed = []
-    for row in unknown.only(
-        "pk", "from_address", "addresses", "sent_at", "summary", "tone", "tone_confident",
-        "needs_reply", "automated", "outbound",
-    ):  # fmt: skip
+    for row in unknown:
         recipients = [a for a in row.addresses.strip(",").split(",") if a and a != row.from_address]
         match = book.place(row.from_address, recipients)
         if match is not None:
