@@ -13,8 +13,8 @@ from inbox.models import FolderCursor, Mailbox, MailMessage
 from inbox.sync import check_connection, due, sync_mailbox
 from inbox.tasks import sync_due_mailboxes
 from tests.factories import UserFactory
-from tests.test_beat import beat_schedule
 from tests.inbox.mail_helpers import ALICE, client_with_contact, compose, mailbox_on
+from tests.test_beat import beat_schedule
 
 pytestmark = pytest.mark.usefixtures("trust_dovecot")
 
