@@ -54,6 +54,7 @@ BENCH_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL)_bench,sqlite:///var/b
 
 bench: $(BIN)/.installed
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_mail
 
 # The README's pictures: the demo dashboard and a client page at 1280 and 390 px, in docs/screenshots/.
 screenshots: $(BIN)/.installed

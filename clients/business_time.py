@@ -13,6 +13,7 @@ All returned datetimes are aware UTC.
 
 import math
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
@@ -285,10 +286,9 @@ class BusinessCalendar:
         if self._open(day):
             midnight = datetime.combine(day, time())
             for s, e in self._by_weekday[day.weekday()]:
-                try:
+                # A night running past year 9999 is not one that can be told.
+                with suppress(OverflowError):
                     periods += self._wall_to_utc(midnight + s, midnight + e)
-                except OverflowError:  # a night running past year 9999: none that can be told
-                    pass
         self._periods_by_day[day] = result = tuple(periods)
         return result
 

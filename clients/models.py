@@ -18,6 +18,8 @@ from clients.business_time import (
     validate_windows,
 )
 from clients.changes import ChangeTracked
+from clients.email_domains import normalise as normalise_domain
+from clients.email_domains import problem_with as domain_problem
 from clients.ownership import Owned
 from clients.timezones import validate_timezone
 from clients.validation import TEXT_LIMIT, no_nul, text_validators, validate_date_in_range
@@ -273,6 +275,11 @@ class Client(Owned):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     notes = models.TextField(blank=True, max_length=TEXT_LIMIT, validators=text_validators())
+    email_domains = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Mail from anyone at these domains is with this client (never free mail).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -300,6 +307,25 @@ class Client(Owned):
             )
             if taken.exists():
                 raise ValidationError({"name": "You already have a client with this name."})
+        self.clean_email_domains()
+
+    def clean_email_domains(self):
+        """Lower-case, no repeats, no free mail, and no domain another of your clients has."""
+        if not isinstance(self.email_domains, list) or not all(
+            isinstance(d, str) for d in self.email_domains
+        ):
+            raise ValidationError({"email_domains": "Give the domains as a list of names."})
+        domains = list(dict.fromkeys(normalise_domain(d) for d in self.email_domains))
+        problems = [p for d in domains if (p := domain_problem(d))]
+        if self.owner_id and domains and not problems:
+            others = Client.objects.owned_by(self.owner_id).exclude(pk=self.pk)
+            for name, theirs in others.exclude(email_domains=[]).values_list(
+                "name", "email_domains"
+            ):
+                problems += [f"{d} is already {name}’s domain." for d in domains if d in theirs]
+        if problems:
+            raise ValidationError({"email_domains": problems})
+        self.email_domains = domains
 
     @property
     def zone(self) -> ZoneInfo:

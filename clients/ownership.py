@@ -1,6 +1,6 @@
 """Every row belongs to exactly one user; `.owned_by(user)` is the one way to scope a query."""
 
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,7 +39,7 @@ class Owned(models.Model):
             and hasattr(f.related_model, "owner")
         ]
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.owner_from and getattr(self, f"{self.owner_from}_id", None):
             self.owner_id = getattr(self, self.owner_from).owner_id
@@ -47,7 +47,7 @@ class Owned(models.Model):
             if parent.owner_id != self.owner_id:
                 raise ValidationError(f"That {parent._meta.verbose_name} belongs to someone else.")
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.owner_from and getattr(self, f"{self.owner_from}_id", None):
             self.owner_id = getattr(self, self.owner_from).owner_id
         super().save(*args, **kwargs)

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "engagements",
     "integrations",
     "ninja",  # serves its Swagger UI from its own static files (no CDN) at /api/v1/docs
+    "inbox",
     "web",
     "api",
 ]
@@ -291,6 +292,7 @@ BEAT_JOBS = {
         "DELIVER_WEBHOOKS_CRON",
         "* * * * *",
     ),
+    "sync-mail": ("inbox.tasks.sync_due_mailboxes", "MAIL_SYNC_CRON", "*/5 * * * *"),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {
@@ -304,6 +306,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # The REST API (api/): requests per minute for each personal API token.
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
+# The mailbox (inbox/): a mailbox is synced again once this much of the beat's interval has passed.
+MAIL_SYNC_INTERVAL = (
+    shortest_interval(CELERY_BEAT_SCHEDULE["sync-mail"]["schedule"])
+    if "sync-mail" in CELERY_BEAT_SCHEDULE
+    else 300
+)
+MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)  # seconds for an IMAP connect, TLS handshake, read
+MAIL_CA_FILE = env_str("MAIL_CA_FILE")  # extra certificates to trust (a private mail server)
+INBOUND_DOMAIN = env_str("INBOUND_DOMAIN").strip().lower().rstrip(".")  # log+<token>@this
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -34,7 +34,7 @@ from clients.business_time import BusinessCalendar
 from clients.formats import day_date, plural
 from clients.isolation import at_once_or_each
 from clients.models import Client, FreelancerProfile
-from engagements import links, sender, snapshots
+from engagements import links, sender, signals, snapshots
 from engagements.health import band, iso_monday, snapshot_moment
 from engagements.models import (
     EmailStatus,
@@ -251,6 +251,8 @@ def queue_digests(now: datetime, owner_ids: list[int] | None = None) -> Counter:
     ):
         deadlines[e.owner_id].append(e)
 
+    notices = digest_notices_for({f.user_id: last_digest.get(f.user_id) for f, *_ in due}, now)
+
     rows = []
     for f, day, end, horizon in due:
         cutoff = last_digest.get(f.user_id)
@@ -279,8 +281,9 @@ def queue_digests(now: datetime, owner_ids: list[int] | None = None) -> Counter:
             plural(len(owed["updates"]), "update owed", "updates owed"),
             plural(len(mine), "deadline"),
             plural(len(breaches), "new breach", "new breaches"),
+            plural(len(notices[f.user_id]), "notice"),
         ]
-        empty = not (owed["replies"] or owed["updates"] or mine or breaches)
+        empty = not (owed["replies"] or owed["updates"] or mine or breaches or notices[f.user_id])
         row = OutboundEmail(
             owner_id=f.user_id,
             kind=Kind.DIGEST,
@@ -306,6 +309,7 @@ def queue_digests(now: datetime, owner_ids: list[int] | None = None) -> Counter:
                     "updates": owed["updates"],
                     "deadlines": mine,
                     "breaches": breaches,
+                    "notices": notices[f.user_id],
                     "since": cutoff,
                     "empty": empty,
                     "unsubscribe_url": unsubscribe_url,
@@ -316,6 +320,20 @@ def queue_digests(now: datetime, owner_ids: list[int] | None = None) -> Counter:
         rows.append(row)
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
     return Counter(row.status for row in rows)
+
+
+def digest_notices_for(since: dict[int, datetime | None], now: datetime) -> dict[int, list[str]]:
+    """What other apps have to tell each freelancer in the digest (engagements.signals). A
+    receiver that fails is logged and left out: it never stops the digests."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for receiver, answer in signals.digest_notices.send_robust(sender=None, since=since, now=now):
+        if isinstance(answer, Exception):
+            log.error("Digest notices from %s failed: %r", receiver, answer)
+            continue
+        for owner_id, lines in (answer or {}).items():
+            if owner_id in since:
+                found[owner_id].extend(lines)
+    return found
 
 
 def _new(flag: Flag, cutoff: datetime | None, now: datetime) -> bool:

@@ -34,7 +34,7 @@ from engagements.models import (
 )
 from engagements.models.change_record import change_words
 from engagements.models.flag import ACKNOWLEDGE_CLEARS, SEVERITY_RANK
-from engagements.models.interaction import EPOCH, awaiting_reply, latest
+from engagements.models.interaction import EPOCH, awaiting_reply, latest, trusted_tone
 
 log = logging.getLogger(__name__)
 
@@ -342,8 +342,8 @@ def find_disrespect(p: Pass):
         .filter(
             occurred_at__gte=p.now - timedelta(days=t.disrespect_window_days),
             direction=IN,
-            tone=Interaction.Tone.HOSTILE,
         )
+        .filter(trusted_tone(Interaction.Tone.HOSTILE))
         .values("client_id")
         .annotate(n=Count("pk"), first=Min("occurred_at"))
         .values_list("client_id", "n", "first")

@@ -1,4 +1,5 @@
-"""Workflows with side effects: logging an interaction, then evaluating that client's flags."""
+"""Workflows with side effects: logging an interaction (or settling what was suggested about
+it), then evaluating that client's flags."""
 
 import logging
 
@@ -47,4 +48,31 @@ def log_interaction(*, client, evaluate_now: bool = False, **fields) -> Interact
     evaluate_soon(client.owner_id, client.pk)
     if evaluate_now:
         evaluate(client.owner_id, client_ids=[client.pk])
+    return interaction
+
+
+def settle_suggestion(
+    interaction: Interaction, *, tone: str | None = None, needs_reply: bool | None = None
+) -> Interaction:
+    """The freelancer confirms or changes a suggested tone or needs-reply (of mail logged without
+    typing): their choice replaces the suggestion for good, and the client's flags follow.
+
+    Raises ValidationError (nothing saved) for a choice the log refuses, e.g. a reply needed
+    from an outbound message or from automated mail.
+    """
+    fields = []
+    if tone is not None:
+        interaction.tone, interaction.tone_suggested, interaction.tone_confident = (
+            tone,
+            False,
+            False,
+        )
+        fields += ["tone", "tone_suggested", "tone_confident"]
+    if needs_reply is not None:
+        interaction.needs_reply, interaction.needs_reply_suggested = needs_reply, False
+        fields += ["needs_reply", "needs_reply_suggested"]
+    with transaction.atomic():
+        interaction.full_clean()
+        interaction.save(update_fields=fields)
+    evaluate_soon(interaction.owner_id, interaction.client_id)
     return interaction

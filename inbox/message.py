@@ -127,7 +127,8 @@ class ForwardedMessage:
     """The original of a message forwarded to the logging address, as far as it can be known.
 
     ``source="attachment"`` (a message/rfc822 part): everything is recovered, including the
-    original ``message_id`` and ``key``, the exact date and all recipients.
+    original ``message_id`` and ``key``, its thread ids, the exact date, all recipients, its
+    attachments and whether it was ``automated``.
 
     ``source="inline"`` (a "---------- Forwarded message ---------" or "Begin forwarded
     message:" block in the text): only what the forwarding mail client printed. There is no
@@ -150,6 +151,10 @@ class ForwardedMessage:
     new_text: str
     message_id: str | None = None
     key: str | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    automated: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -978,6 +983,10 @@ def _forwarded(
                 new_text=inner.new_text,
                 message_id=inner.message_id,
                 key=inner.key,
+                in_reply_to=inner.in_reply_to,
+                references=inner.references,
+                attachments=inner.attachments,
+                automated=inner.automated,
             )
     return _inline_forward(text, subject, outer_date)
 

@@ -24,8 +24,9 @@ Behaviour:
   552.
 - ``deliver(token, raw)`` is called once per distinct accepted token, with the message
   exactly as received. If it raises, the answer is 451 (a temporary failure: the sending
-  server retries), and the failure is logged with the token and size, never the body
-  (aiosmtpd's own DEBUG log of each DATA line is filtered out too). With
+  server retries), and the failure is logged with the size, never the body or the token
+  (aiosmtpd's own log of each DATA line is filtered out, and tokens in its log of each
+  recipient are blanked). With
   SMTP one failure fails the whole message (the sender then retries every recipient), so
   ``deliver`` must be idempotent: the message key from :func:`inbox.message.parse_message`
   is meant for that. LMTP answers per recipient.
@@ -109,7 +110,7 @@ class ForwardingHandler:
         try:
             known = await asyncio.to_thread(self.token_is_known, token)
         except Exception as exc:
-            log.error("Checking logging token %s failed (%s)", token, type(exc).__name__)
+            log.error("Checking a logging token failed (%s)", type(exc).__name__)
             return "451 4.3.0 Could not check this address just now, please try again later"
         if not known:
             return f"550 5.1.1 <{address}>: unknown logging address"
@@ -138,25 +139,33 @@ class ForwardingHandler:
         try:
             await asyncio.to_thread(self.deliver, token, raw)
         except Exception as exc:
-            # Never the body, nor the exception's text (it may quote the body).
+            # Never the body, nor the exception's text (it may quote the body), nor the token
+            # (it is a secret: whoever has it can write to a freelancer's log).
             log.error(
-                "Delivering a %d-byte message to logging token %s failed (%s)",
+                "Delivering a %d-byte message to a logging address failed (%s)",
                 len(raw),
-                token,
                 type(exc).__name__,
             )
             return "451 4.3.0 Could not store the message just now, please try again later"
         return "250 2.0.0 Message accepted for the log"
 
 
-class _NoMessageData(logging.Filter):
-    """aiosmtpd logs every DATA line at DEBUG on "mail.log": keep message bodies out of logs."""
+class _PrivateMail(logging.Filter):
+    """aiosmtpd logs every DATA line at DEBUG and every recipient at INFO on "mail.log": keep
+    message bodies out of the logs, and the tokens of logging addresses (secrets)."""
+
+    TOKEN = re.compile(r"\+[A-Za-z0-9_-]{1,64}@")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.msg, str) and record.msg.startswith("DATA readline"))
+        if isinstance(record.msg, str) and record.msg.startswith("DATA readline"):
+            return False
+        message = record.getMessage()
+        if self.TOKEN.search(message):
+            record.msg, record.args = self.TOKEN.sub("+…@", message), ()
+        return True
 
 
-_BODY_FILTER = _NoMessageData()
+_LOG_FILTER = _PrivateMail()
 
 
 class _Controller(Controller):
@@ -226,8 +235,8 @@ def start_server(
         decode_data=False,
     )
     aiosmtpd_log = logging.getLogger("mail.log")
-    if _BODY_FILTER not in aiosmtpd_log.filters:
-        aiosmtpd_log.addFilter(_BODY_FILTER)
+    if _LOG_FILTER not in aiosmtpd_log.filters:
+        aiosmtpd_log.addFilter(_LOG_FILTER)
     controller.start()
     log.info("%s receiver listening on %s:%d", "LMTP" if lmtp else "SMTP", host, controller.port)
     return ReceiverServer(controller)

@@ -194,12 +194,12 @@ def plan_clients(owner_id: int, data: bytes) -> Plan:
                     **{n: getattr(p.client, n) for n in CLIENT_FIELDS},
                 )
             else:
-                p.client.save()  # type: ignore[no-untyped-call]
+                p.client.save()
                 p.boundaries.change_note = ChangeNote(requested_by="freelancer")
                 p.boundaries.save()  # type: ignore[no-untyped-call]
             for contact in p.contacts:
                 contact.client = p.client
-                contact.save()  # type: ignore[no-untyped-call]
+                contact.save()
         transaction.on_commit(partial(evaluate_user.delay, owner_id))
 
     return Plan("clients", rows, apply_all)

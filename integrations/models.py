@@ -117,7 +117,7 @@ class CalendarFeed(Owned):
         token = tokens.new_token(self.KIND)
         self.prefix, self.digest = tokens.visible_prefix(token), tokens.digest(token)
         self.created_at = timezone.now()
-        self.save(update_fields=["prefix", "digest", "created_at"])  # type: ignore[no-untyped-call]
+        self.save(update_fields=["prefix", "digest", "created_at"])
         return token
 
     @classmethod
@@ -169,7 +169,7 @@ class WebhookEndpoint(Owned):
         return self.url
 
     def clean(self) -> None:
-        super().clean()  # type: ignore[no-untyped-call]
+        super().clean()
         errors = {}
         if self.url and not self.url.lower().startswith(("http://", "https://")):
             errors["url"] = "Use an http:// or https:// address."

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clients.models import FreelancerProfile
 from config.celery import app as celery_app
+from inbox.dovecot import Account, Dovecot, DovecotUnavailable, running
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -135,3 +136,27 @@ def own_cache(settings, monkeypatch):
     cache.clear()
     monkeypatch.setattr(dashboard_cache, "_down_until", 0.0)
     monkeypatch.setattr(dashboard_cache, "_missed", set())
+
+
+@pytest.fixture(scope="session")
+def dovecot(tmp_path_factory):
+    """A private Dovecot IMAP server for the session (inbox.dovecot): free loopback ports,
+    throw-away accounts and mail, a self-signed certificate; stopped and removed at the end."""
+    try:
+        with running(tmp_path_factory.mktemp("dovecot")) as server:
+            yield server
+    except DovecotUnavailable as error:
+        need(False, str(error))
+
+
+@pytest.fixture
+def account(dovecot: Dovecot) -> Account:
+    """A fresh, empty mailbox on the private Dovecot."""
+    return dovecot.new_account()
+
+
+@pytest.fixture
+def trust_dovecot(settings, dovecot):
+    """The sync trusts the private Dovecot's self-signed certificate, and gives up quickly."""
+    settings.MAIL_CA_FILE = str(dovecot.ca_file)
+    settings.MAIL_TIMEOUT = 5

@@ -27,6 +27,7 @@ from engagements.models import (
     ReviewEntry,
     WeeklyReview,
 )
+from inbox.models import Mailbox
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -50,6 +51,7 @@ OWNED_MODELS = [
     FollowUp,
     EmailStatus,
     MessageScript,
+    Mailbox,
 ]
 # Written by the app only: readable in the admin, never added or edited there.
 READ_ONLY = [ChangeRecord, OutboundEmail, FollowUp, EmailStatus]
@@ -85,6 +87,9 @@ def world_of(owner, name):
     AccessAttempt.objects.create(**seen, failures_since_start=1, attempt_time=timezone.now())
     AccessFailureLog.objects.create(**seen, attempt_time=timezone.now())
     AccessLog.objects.create(**seen, attempt_time=timezone.now())
+    Mailbox.objects.create(
+        owner=owner, host="imap.example.com", username=name, password=f"{name}-secret-password"
+    )
     return client
 
 
@@ -106,7 +111,8 @@ def staff(user):
     user.save()
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["clients", "engagements"], codename__startswith="view_"
+            content_type__app_label__in=["clients", "engagements", "inbox"],
+            codename__startswith="view_",
         )
     )
     return user
@@ -288,3 +294,14 @@ def test_a_superuser_can_delete_a_client_and_its_change_records_in_the_admin(
     assert response.status_code == 302
     assert not Client.objects.filter(pk=northwind.pk).exists()
     assert not ChangeRecord.objects.filter(client_id=northwind.pk).exists()
+
+
+def test_a_mailbox_password_is_never_on_an_admin_page(client, superuser, worlds):
+    client.force_login(superuser)
+    mailbox = Mailbox.objects.get(username="Northwind")
+    pages = [url(Mailbox, "changelist"), url(Mailbox, "change", mailbox.pk)]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200
+        assert "Northwind-secret-password" not in response.content.decode()
+        assert 'name="password"' not in response.content.decode()

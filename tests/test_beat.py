@@ -110,6 +110,7 @@ def test_every_beat_task_is_registered_when_a_worker_starts(tmp_path):
         "engagements.tasks.send_due_emails",
         "engagements.tasks.take_weekly_snapshots",
         "integrations.tasks.deliver_webhooks",
+        "inbox.tasks.sync_due_mailboxes",
     ]
 
 
@@ -127,7 +128,12 @@ def test_by_default_health_snapshots_are_looked_for_every_hour(tmp_path):
 
 
 def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tmp_path):
-    others_off = {"HEALTH_SNAPSHOT_CRON", "SEND_EMAILS_CRON", "DELIVER_WEBHOOKS_CRON"}
+    others_off = {
+        "HEALTH_SNAPSHOT_CRON",
+        "SEND_EMAILS_CRON",
+        "DELIVER_WEBHOOKS_CRON",
+        "MAIL_SYNC_CRON",
+    }
     assert beat_schedule(tmp_path, **dict.fromkeys(others_off, "disable")) == {
         "evaluate-flags": {
             "task": "engagements.tasks.evaluate_everyone",

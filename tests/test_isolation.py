@@ -27,6 +27,7 @@ from django.utils import timezone
 from clients.models import DayOff, FreelancerProfile
 from clients.scripts_model import MessageScript
 from engagements.models import ChangeRecord, Flag, Rule, Severity
+from inbox.models import Mailbox
 from integrations.models import ApiToken, CalendarFeed, WebhookEndpoint
 from tests.factories import (
     ClientFactory,
@@ -68,6 +69,7 @@ KWARG_OBJECTS = {
     "token_id": "api_token",
     "feed_id": "calendar_feed",
     "webhook_id": "webhook_endpoint",
+    "mailbox_id": "mailbox",
 }
 # The attribute a URL names an object by, when it is not the primary key.
 URL_ATTRIBUTES = {"messagescript": "key"}
@@ -89,6 +91,7 @@ SEGMENT_OBJECTS = {
     "api-tokens": "api_token",
     "calendar": "calendar_feed",
     "webhooks": "webhook_endpoint",
+    "mailboxes": "mailbox",
 }
 GENERIC_KWARGS = {"pk", "id"}
 # Kwargs that name no object: the view scopes them to the signed-in user itself (the weekly
@@ -241,6 +244,10 @@ def make_world(user) -> dict:
         "calendar_feed": CalendarFeed.issue(user.pk, client)[0],
         "webhook_endpoint": WebhookEndpoint.objects.create(
             owner=user, url="https://hooks.example.com/rapport", events=["flag.raised"], secret="s"
+        ),
+        # Nothing listens on port 1: "Test connection" fails at once.
+        "mailbox": Mailbox.objects.create(
+            owner=user, host="127.0.0.1", port=1, username=user.username, password="secret"
         ),
     }
 

@@ -14,6 +14,7 @@ from web.views import (
     flags,
     integrations,
     interactions,
+    mail,
     onboarding,
     profile,
     reminders,
@@ -30,6 +31,10 @@ client_pages = [
     path("<id:pk>/", clients.client_detail, name="client-detail"),
     path("<id:pk>/edit/", clients.client_edit, name="client-edit"),
     path("<id:pk>/timeline/", clients.client_timeline, name="client-timeline"),
+    path("<id:pk>/", clients.client_detail, name="client-detail"),
+    path("<id:pk>/edit/", clients.client_edit, name="client-edit"),
+    path("<id:pk>/timeline/", clients.client_timeline, name="client-timeline"),
+    path("<id:pk>/mail/", mail.client_mail_upload, name="client-mail-upload"),
     # Engagement and expectation forms open from the client page.
     path("<id:pk>/engagements/new/", expectations.engagement_create, name="engagement-create"),
     path("engagements/<id:pk>/edit/", expectations.engagement_edit, name="engagement-edit"),
@@ -96,6 +101,21 @@ settings_pages = [
     path("export/flags.csv", integrations.export_flags, name="export-flags"),
     path("export/account.zip", integrations.export_account, name="export-account"),
     path("account/", integrations.account_page, name="settings-account"),
+    path("mailboxes/", mail.mailbox_list, name="settings-mailboxes"),
+    path("mailboxes/new/", mail.mailbox_create, name="settings-mailbox-create"),
+    path("mailboxes/<id:pk>/", mail.mailbox_detail, name="settings-mailbox"),
+    path("mailboxes/<id:pk>/edit/", mail.mailbox_edit, name="settings-mailbox-edit"),
+    path("mailboxes/<id:pk>/test/", mail.mailbox_test, name="settings-mailbox-test"),
+    path("mailboxes/<id:pk>/sync/", mail.mailbox_sync, name="settings-mailbox-sync"),
+    path("mailboxes/<id:pk>/delete/", mail.mailbox_delete, name="settings-mailbox-delete"),
+    path("forwarding/", mail.forwarding_address, name="settings-forwarding"),
+]
+
+# "Who is this?": senders of mail that nobody known is in (the address goes in the form).
+mail_pages = [
+    path("unknown/", mail.unknown_senders, name="mail-unknown"),
+    path("unknown/add/", mail.unknown_sender_add, name="mail-unknown-add"),
+    path("unknown/ignore/", mail.unknown_sender_ignore, name="mail-unknown-ignore"),
 ]
 
 review_pages = [
@@ -150,6 +170,11 @@ urlpatterns = [
     path("flags/<id:pk>/resolve/", flags.resolve, name="flag-resolve"),
     path("flags/<id:pk>/confirm/", flags.confirm, name="flag-confirm"),
     path("interactions/new/", interactions.new_interaction, name="interaction-new"),
+    path(
+        "interactions/<id:pk>/suggestion/",
+        mail.interaction_suggestion,
+        name="interaction-suggestion",
+    ),
     path("clients/", include(client_pages)),
     path("settings/", include(settings_pages)),
     path("review/", include(review_pages)),
@@ -158,4 +183,5 @@ urlpatterns = [
     # The calendar feed: opened by its token alone (calendar apps have no session).
     path("calendar/<str:token>.ics", integrations.calendar_feed, name="calendar-feed"),
     path("welcome/", include(welcome_pages)),
+    path("mail/", include(mail_pages)),
 ]

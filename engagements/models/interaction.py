@@ -29,6 +29,8 @@ class InteractionQuerySet(OwnedQuerySet):
     """Bulk writes keep ClientActivity current, as Interaction.save() and delete() do."""
 
     def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        derive_out_of_hours(objs)
         with transaction.atomic():
             created = super().bulk_create(objs, *args, **kwargs)
             ClientActivity.refresh(o.client_id for o in created)
@@ -58,9 +60,26 @@ class InteractionQuerySet(OwnedQuerySet):
             inbound=Count("pk", filter=inbound),
             outbound=Count("pk", filter=~inbound),
             out_of_hours=Count("pk", filter=inbound & Q(out_of_hours=True)),
-            hostile=Count("pk", filter=inbound & Q(tone=Interaction.Tone.HOSTILE)),
-            tense=Count("pk", filter=inbound & Q(tone=Interaction.Tone.TENSE)),
+            hostile=Count("pk", filter=inbound & trusted_tone(Interaction.Tone.HOSTILE)),
+            tense=Count("pk", filter=inbound & trusted_tone(Interaction.Tone.TENSE)),
         )
+
+
+def trusted_tone(tone: str) -> Q:
+    """Messages of this tone that the rules may act on: chosen by the freelancer, or suggested
+    with high confidence. A mere suggestion is shown, never acted on."""
+    return Q(tone=tone) & (Q(tone_suggested=False) | Q(tone_confident=True))
+
+
+def derive_out_of_hours(rows) -> None:
+    """Set `out_of_hours` on new rows exactly as Interaction.save() does (one calendar per
+    owner): what the bulk writers (mail sync, imports, seeding) share with the form."""
+    calendars = {}
+    for row in rows:
+        owner_id = row.owner_id or row.client.owner_id
+        if owner_id not in calendars:
+            calendars[owner_id] = FreelancerProfile.for_user(owner_id).calendar()
+        row.out_of_hours = row.counts_out_of_hours(calendars[owner_id])
 
 
 class Interaction(Owned):
@@ -119,6 +138,14 @@ class Interaction(Owned):
     # Decided when the interaction is logged (or its time corrected), against the working hours
     # in force then: changing one's hours later should not rewrite what already happened.
     out_of_hours = models.BooleanField(default=False, editable=False)
+    # Logged from mail (the inbox app) rather than typed. Automated mail (auto-replies, lists,
+    # bounces) never needs a reply and never counts as contact out of hours. A tone or a
+    # needs-reply that was suggested stays marked so until the freelancer confirms or changes
+    # it; the rules act on a suggested tone only when it was suggested with high confidence.
+    automated = models.BooleanField(default=False, editable=False)
+    tone_suggested = models.BooleanField(default=False, editable=False)
+    tone_confident = models.BooleanField(default=False, editable=False)
+    needs_reply_suggested = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -142,7 +169,12 @@ class Interaction(Owned):
                 condition=Q(needs_reply=False) | Q(direction="in"),
                 name="only_inbound_needs_reply",
                 violation_error_message="Only a message from the client can need a reply.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(needs_reply=False) | Q(automated=False),
+                name="automated_mail_needs_no_reply",
+                violation_error_message="Automated mail never needs a reply.",
+            ),
         ]
 
     def __str__(self):
@@ -159,6 +191,8 @@ class Interaction(Owned):
             )
         if self.needs_reply and self.direction != self.Direction.INBOUND:
             errors["needs_reply"] = "Only a message from the client can need a reply."
+        elif self.needs_reply and self.automated:
+            errors["needs_reply"] = "Automated mail never needs a reply."
         for name in ("engagement", "contact"):
             related = getattr(self, name) if getattr(self, f"{name}_id") else None
             if related is not None and related.client_id != self.client_id:
@@ -173,12 +207,15 @@ class Interaction(Owned):
         instance._loaded_client_id = instance.__dict__.get("client_id")
         return instance
 
+    def counts_out_of_hours(self, calendar) -> bool:
+        """Whether this is contact outside the freelancer's working hours (`calendar`, theirs):
+        automated mail never is."""
+        return not self.automated and not calendar.is_working(self.occurred_at)
+
     def save(self, *args, **kwargs):
         if self._state.adding or self.occurred_at != getattr(self, "_logged_at", self.occurred_at):
-            self.out_of_hours = (
-                not FreelancerProfile.for_user(self.client.owner_id)
-                .calendar()
-                .is_working(self.occurred_at)
+            self.out_of_hours = self.counts_out_of_hours(
+                FreelancerProfile.for_user(self.client.owner_id).calendar()
             )
         with transaction.atomic():
             super().save(*args, **kwargs)

@@ -1,6 +1,6 @@
-"""The pictures in the README: the demo account's dashboard, a client page, the weekly review
-looking back, the confirmation of a change in writing and a new account's first step, desktop
-and phone.
+"""The pictures in the README: the demo account's dashboard, a client page and its mailbox's
+page, the weekly review looking back, the confirmation of a change in writing and a new account's
+first step, desktop and phone.
 
 Not part of `make test` (it rewrites files under docs/): `make screenshots` runs it with
 SCREENSHOTS=1. Each picture is the whole page (full_page), so what a phone user scrolls to is in it.
@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from clients.models import Client
 from engagements.models import ChangeRecord
+from inbox.models import Mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
 
@@ -41,7 +42,7 @@ def demo(settings):
         yield Client.objects.get(owner__username="demo", name=CLIENT)
 
 
-def test_screenshots_of_the_dashboard_and_a_client_page(demo, new_page, login):
+def test_screenshots_of_the_dashboard_a_client_page_and_the_mailbox(demo, new_page, login):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width, viewport in WIDTHS.items():
         page = new_page(viewport=viewport)
@@ -52,6 +53,10 @@ def test_screenshots_of_the_dashboard_and_a_client_page(demo, new_page, login):
         page.goto(f"/clients/{demo.pk}/")
         expect(page.get_by_role("heading", name=CLIENT).first).to_be_visible()
         page.screenshot(path=SCREENSHOTS / f"client-{width}.png", full_page=True)
+
+        page.goto(f"/settings/mailboxes/{Mailbox.objects.get(owner=demo.owner).pk}/")
+        expect(page.get_by_role("heading", name="Studio mail (demo)")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"mailbox-{width}.png", full_page=True)
 
         # Last week's review, as a Monday morning opens it (the week before this Wednesday's).
         page.goto("/review/2026-W47/")

@@ -91,9 +91,13 @@ def test_out_of_hours_on_the_demo_log_is_derived_from_the_freelancers_working_ho
     seed(at=datetime(2026, 11, 25, 11, tzinfo=BERLIN))
     user = demo_user()
     calendar = user.profile.calendar()
-    rows = list(Interaction.objects.owned_by(user).values_list("occurred_at", "out_of_hours"))
-    assert {ooh for _, ooh in rows} == {True, False}
-    assert all(ooh == (not calendar.is_working(at)) for at, ooh in rows)
+    rows = list(
+        Interaction.objects.owned_by(user).values_list("occurred_at", "out_of_hours", "automated")
+    )
+    assert {ooh for _, ooh, _ in rows} == {True, False}
+    # Automated mail (an auto-reply in the demo's mail) is never contact out of hours.
+    assert all(ooh == (not auto and not calendar.is_working(at)) for at, ooh, auto in rows)
+    assert any(auto and not calendar.is_working(at) for at, _, auto in rows)
 
 
 def test_seeding_twice_changes_nothing_and_says_so(db, debug):

@@ -404,9 +404,9 @@ def test_the_dashboard_needs_a_login(client):
 # session, user, profile, working windows, days off, clients (with their boundaries and where
 # their logs stand: the latest interaction, the message waiting for a reply, the latest update),
 # flag counts, flags, whether email is paused (one EXISTS on the freelancer's EmailStatus row: it
-# has no relation from the user or the profile to join through). The form lists the clients the
-# page has already read.
-QUERIES = 9
+# has no relation from the user or the profile to join through), the failing mailboxes. The form
+# lists the clients the page has already read.
+QUERIES = 10
 
 
 def world(user, n_clients: int) -> None:

@@ -1,5 +1,7 @@
 """Forms for the client pages: filters, the client, its boundaries, and the change note."""
 
+import re
+
 from django import forms
 
 from clients.changes import ChangeNote
@@ -45,10 +47,28 @@ class ClientFilterForm(PlainMessages, forms.Form):
         return values, notices
 
 
+class DomainsField(forms.CharField):
+    """A list of domain names, typed as "acme.com, acme.de" (the model checks each one)."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [d for d in re.split(r"[\s,;]+", super().to_python(value)) if d]
+
+
 class ClientForm(PlainMessages, forms.ModelForm):
+    email_domains = DomainsField(
+        label="Email domains",
+        required=False,
+        max_length=500,
+        help_text="Mail from anyone at these domains is logged with this client, e.g. "
+        "acme.com (never a free-mail domain such as gmail.com). Separate several with commas.",
+    )
+
     class Meta:
         model = Client
-        fields = ["name", "organisation", "timezone", "status", "notes"]
+        fields = ["name", "organisation", "timezone", "status", "email_domains", "notes"]
         labels = {"timezone": "Their time zone"}
         help_texts = {"timezone": "An IANA name such as America/New_York; start typing a city."}
         widgets = {

@@ -104,7 +104,11 @@ class TimelineItem:
 
 SOURCES = {
     # kind letter: (name, queryset, time field)
-    "i": ("interaction", lambda: Interaction.objects.select_related("contact"), "occurred_at"),
+    "i": (
+        "interaction",
+        lambda: Interaction.objects.select_related("contact", "mail"),
+        "occurred_at",
+    ),
     "c": (
         "change",
         lambda: ChangeRecord.objects.select_related("expectation", "engagement"),
@@ -143,8 +147,10 @@ def timeline(client, before: Cursor | None = None, limit: int = TIMELINE_PAGE):
 
 
 def inbound_moments(client, since):
+    """When the client wrote (automated mail, such as their auto-replies, is not them)."""
     return list(
         Interaction.objects.owned_by(client.owner_id)
         .filter(client=client, direction=Interaction.Direction.INBOUND, occurred_at__gte=since)
+        .exclude(automated=True)
         .values_list("occurred_at", flat=True)
     )

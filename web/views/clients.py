@@ -24,6 +24,7 @@ from web.forms.clients import (
     ClientForm,
     confirmation_of,
 )
+from web.forms.mail import UploadForm
 from web.selectors import clients as selectors
 
 HEATMAP_PERIOD = timedelta(weeks=12)
@@ -186,6 +187,7 @@ def client_detail(request, pk):
             "earlier_percent": None if earlier_share is None else round(earlier_share * 100),
             "hours": [f"{h:02d}" for h in range(24)],
             "days": heatmap.DAY_ABBR,
+            "upload_form": UploadForm(auto_id="upload_%s"),
         },
     )
 

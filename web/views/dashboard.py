@@ -25,6 +25,7 @@ from clients.models import Client
 from engagements import dashboard_cache, sender
 from engagements.models import Flag, Rule
 from engagements.rules import Thresholds
+from inbox.notices import FailingMailbox, failing_mailboxes
 from web import wording
 from web.forms.dashboard import DATETIME_LOCAL, InteractionForm
 from web.selectors import dashboard as selectors
@@ -97,6 +98,7 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
         "now": now,
         "working_status": words.working_status(calendar),
         "email_paused": rows.email_paused,
+        "failing_mailboxes": [m for m in rows.failing_mailboxes if m.worth_telling(now)],
         "owed": [owed_row(item, words, client_urls) for item in owed_shown],
         "owed_total": len(owed),
         "board": board,
@@ -166,7 +168,7 @@ def flag_row(flag: Flag, words, flag_urls, client_urls) -> dict:
 
 @dataclass
 class Rows:
-    """What the dashboard reads from the database (6 queries), kept by dashboard_cache until one
+    """What the dashboard reads from the database (7 queries), kept by dashboard_cache until one
     of them changes or the first snoozed flag comes back."""
 
     clients: list[selectors.Glance]  # every client, ended ones too (for their flags)
@@ -174,6 +176,7 @@ class Rows:
     windows: list[Window]
     days_off: list[date]
     email_paused: bool
+    failing_mailboxes: list[FailingMailbox]
 
 
 ROWS_SHAPE = dashboard_cache.shape_of(
@@ -184,6 +187,7 @@ ROWS_SHAPE = dashboard_cache.shape_of(
     selectors.FlagBoard,
     Flag,
     Window,
+    FailingMailbox,
 )
 
 
@@ -197,6 +201,7 @@ def read_rows(profile, now, flag_limit=selectors.FLAGS_PER_SEVERITY) -> Rows:
         [Window(w.weekday, w.start, w.end) for w in profile.working_windows.all()],
         list(profile.days_off.values_list("date", flat=True)),
         sender.email_paused(profile.user_id),
+        failing_mailboxes(profile.user_id),
     )
 
 

@@ -20,6 +20,7 @@ from engagements.models import (
     HealthSnapshot,
     Interaction,
 )
+from engagements.signals import demo_account_seeded
 
 DEMO_USERNAME = DEMO_PASSWORD = "demo"
 IN, OUT = Interaction.Direction.INBOUND, Interaction.Direction.OUTBOUND
@@ -65,6 +66,9 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             counts = seed_demo_account(User, now)
+            demo_account_seeded.send(
+                sender=type(self), user=User.objects.get(username=DEMO_USERNAME), now=now
+            )
         raised = evaluate(User.objects.get(username=DEMO_USERNAME).pk, now=now).raised.total()
         if options["verbosity"]:
             self.stdout.write(
