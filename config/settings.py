@@ -255,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
     if (schedule := env_cron(variable, default)) is not None
 }
 
+# Webhooks go to public internet addresses only (integrations/outbound.py); 1 lets them reach
+# private ones too, for a self-hosted Rapport posting to its own intranet.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+
 # The REST API (api/): requests per minute for each personal API token.
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
 
