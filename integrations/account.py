@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -302,7 +303,11 @@ def check_values(obj: models.Model, fields: Iterable[models.Field[Any, Any]]) ->
 
 
 def delete_account(user: AbstractBaseUser) -> dict[str, int]:
-    """Every row of the account, and the user: (model label → rows deleted)."""
+    """Every row of the account, and the user: (model label → rows deleted). django-axes' records
+    of its sign-ins (name, address, browser) go too: they name the user without a foreign key."""
+    username = user.get_username()
     with transaction.atomic():
         _, per_model = user.delete()
+        for model in (AccessAttempt, AccessFailureLog, AccessLog):
+            per_model[model._meta.label], _ = model.objects.filter(username=username).delete()
     return per_model
