@@ -8,9 +8,9 @@ is older than its lifetime, or claims to be made in the future (beyond CLOCK_SKE
 
 An action link (snooze) works once: `use_once` records its first use (a digest of the token,
 never the token) with what it did, in the transaction that acts, and a link used again gets
-that record instead of acting. Once the link has expired the record is not needed any more:
-`forget_used` (run with every send-emails pass) deletes it. Unsubscribing may be repeated (it changes nothing the second time
-and mail providers retry it); the review link only opens a page.
+that record instead of acting; once the link has expired the record is not needed any more, and
+`forget_used` (run with every send-emails pass) deletes it. Unsubscribing may be repeated (it
+changes nothing the second time and mail providers retry it); the review link only opens a page.
 """
 
 import hashlib

@@ -62,13 +62,12 @@ def resolve(host: str) -> list[str]:
 def refusal(url: str) -> str | None:
     """Why `url` may not be registered (its host resolves to an address that is not public), or
     None. A name that does not resolve now is let through: every delivery checks again."""
-    host = urlsplit(url).hostname
     try:
-        if host:
+        if host := urlsplit(url).hostname:
             resolve(host)
     except RefusedAddress as e:
         return str(e)
-    except (OSError, UnicodeError):  # no such name (yet)
+    except (OSError, ValueError):  # no such name (yet), or not a URL (the field says so)
         pass
     return None
 
@@ -105,8 +104,8 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     followed). RefusedAddress, OSError (refused, timed out, no such name, TLS),
     http.client.HTTPException (a broken response) or ValueError (a malformed URL)."""
     parts = urlsplit(url)
-    secure = parts.scheme.lower() == "https"
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    secure = parts.scheme == "https"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("not an http:// or https:// address")
     port = parts.port or (http.client.HTTPS_PORT if secure else http.client.HTTP_PORT)
     addresses = resolve(parts.hostname)

@@ -73,8 +73,7 @@ def test_the_database_holds_neither_the_totp_key_nor_a_recovery_code(client, pro
 def test_the_totp_key_is_among_the_secrets_reencrypt_secrets_rotates(settings, device):
     assert (TOTPDevice, "key") in encrypted_fields()
     settings.ENCRYPTION_KEYS = [OLD]
-    device.key = TOTPDevice().key
-    device.save()
+    device.save()  # the key, encrypted under OLD
     key = device.key
     [before] = raw("SELECT key FROM accounts_totpdevice")
 
