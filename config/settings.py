@@ -88,9 +88,8 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "clients",
+    "accounts",
     "engagements",
     "integrations",
     "ninja",  # serves its Swagger UI from its own static files (no CDN) at /api/v1/docs
@@ -191,7 +190,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Signing in (docs/decisions/0024-signing-in.md). django-axes: a user name, or an address, with
 # AXES_FAILURE_LIMIT failed sign-ins in a row is refused for AXES_COOLOFF_TIME, before any
 # password is hashed; admins unlock under Admin → Axes. Two-factor sign-in (TOTP and recovery
-# codes, django-otp) is optional, and required of staff with REQUIRE_STAFF_TWO_FACTOR=1.
+# codes: django-otp with the devices of accounts/, whose secrets are encrypted or hashed) is
+# optional, and required of staff with REQUIRE_STAFF_TWO_FACTOR=1.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -303,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
     for name, (task, variable, default) in BEAT_JOBS.items()
     if (schedule := env_cron(variable, default)) is not None
 }
+
+# Webhooks go to public internet addresses only (integrations/outbound.py); 1 lets them reach
+# private ones too, for a self-hosted Rapport posting to its own intranet.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 
 # The REST API (api/): requests per minute for each personal API token.
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)

@@ -544,6 +544,7 @@ class Run:
     weekly: Counter
     sending: "sender.SendOutcome"
     failed: list[int]  # freelancers whose digest or weekly email could not be composed
+    links_forgotten: int  # records of used email links past their lifetime, deleted
 
     def __str__(self):
         def composed(c: Counter) -> str:
@@ -553,13 +554,14 @@ class Run:
         return (
             f"Daily digests: {composed(self.digests)}. "
             f"Weekly reviews: {composed(self.weekly)}. "
-            f"Sending: {self.sending}.{failed}"
+            f"Sending: {self.sending}.{failed} Used links forgotten: {self.links_forgotten}."
         )
 
 
 def send_due_emails(now=None) -> Run:
     """Compose whatever has fallen due, then send every due row once. A freelancer whose email
-    cannot be composed is logged and left out; everyone else's is composed and sent."""
+    cannot be composed is logged and left out; everyone else's is composed and sent. Then
+    forget the used email links that have expired anyway."""
     now = now or timezone.now()
     digests = at_once_or_each("daily digests", lambda ids: queue_digests(now, ids))
     weekly = at_once_or_each("weekly review emails", lambda ids: queue_weekly_reviews(now, ids))
@@ -568,4 +570,5 @@ def send_due_emails(now=None) -> Run:
         sum(weekly.results, Counter()),
         sender.send_due(now),
         sorted(set(digests.failed + weekly.failed)),
+        links.forget_used(now),
     )

@@ -8,8 +8,9 @@ is older than its lifetime, or claims to be made in the future (beyond CLOCK_SKE
 
 An action link (snooze) works once: `use_once` records its first use (a digest of the token,
 never the token) with what it did, in the transaction that acts, and a link used again gets
-that record instead of acting. Unsubscribing may be repeated (it changes nothing the second time
-and mail providers retry it); the review link only opens a page.
+that record instead of acting; once the link has expired the record is not needed any more, and
+`forget_used` (run with every send-emails pass) deletes it. Unsubscribing may be repeated (it
+changes nothing the second time and mail providers retry it); the review link only opens a page.
 """
 
 import hashlib
@@ -21,6 +22,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from engagements.models import UsedLink
@@ -99,6 +101,17 @@ def use_once(
             used.outcome = act()[:500]
             used.save(update_fields=["outcome"])
     return first, used
+
+
+def forget_used(now: datetime) -> int:
+    """Delete, in one statement, the records of used links that `read` refuses by now anyway:
+    used longer ago than their lifetime plus CLOCK_SKEW (a token is signed before it is used, at
+    most CLOCK_SKEW ahead of our clock). How many went."""
+    expired = Q(used_at__lt=now - max(LIFETIME.values()) - CLOCK_SKEW)  # whatever the purpose
+    for purpose, lifetime in LIFETIME.items():
+        expired |= Q(purpose=purpose, used_at__lt=now - lifetime - CLOCK_SKEW)
+    deleted, _ = UsedLink.objects.filter(expired).delete()
+    return deleted
 
 
 def absolute(path: str) -> str:

@@ -13,7 +13,7 @@ from clients.encryption import EncryptedTextField
 from clients.models import Client
 from clients.ownership import Owned, OwnedQuerySet
 from engagements import events
-from integrations import tokens
+from integrations import outbound, tokens
 
 # last_used_at / last_fetched_at are written at most this often: a busy token is not a write
 # per request.
@@ -153,7 +153,8 @@ class WebhookEndpoint(Owned):
     """A URL that receives events as signed JSON. After MAX_FAILURES failed deliveries in a row
     it is disabled, and the settings page says so until it is enabled again."""
 
-    url = models.URLField("URL", max_length=500)  # http and https only (the default validator)
+    # http and https only (the default validator), to public addresses only (clean).
+    url = models.URLField("URL", max_length=500)
     events = models.JSONField(default=list)
     secret = EncryptedTextField(help_text="Signs each delivery (HMAC-SHA256); shown once.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -173,6 +174,8 @@ class WebhookEndpoint(Owned):
         errors = {}
         if self.url and not self.url.lower().startswith(("http://", "https://")):
             errors["url"] = "Use an http:// or https:// address."
+        elif self.url and (refused := outbound.refusal(self.url)):
+            errors["url"] = refused
         if not isinstance(self.events, list) or not self.events:
             errors["events"] = "Choose at least one event."
         elif not set(self.events) <= set(EVENTS):

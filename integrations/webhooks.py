@@ -8,8 +8,10 @@ Delivering follows engagements.sender: a run claims due rows with a conditional 
 stamps its token, POSTs each, and marks it delivered. A row left "sending" past LEASE belonged
 to a worker that died and is claimed again, so delivery is at least once; the event id in the
 body and in `X-Rapport-Event-Id` stays the same on every attempt, for the receiver to drop a
-repeat. A failure (a network error, a timeout, any status but 2xx) is retried with backoff;
-after MAX_FAILURES failures in a row the endpoint is disabled and its settings page says so.
+repeat. Requests go to public internet addresses only, and redirects are not followed
+(integrations.outbound). A failure (a network error, a timeout, an address that is not public, a
+redirect, any status but 2xx) is retried with backoff; after MAX_FAILURES failures in a row the
+endpoint is disabled and its settings page says so.
 
 Each request is signed: `X-Rapport-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
 "<t>.<body>" under the endpoint's secret>`. The README shows the ten lines that check it.
@@ -17,12 +19,11 @@ Each request is signed: `X-Rapport-Signature: t=<unix time>,v1=<hex HMAC-SHA256 
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from django.utils import timezone
 from engagements import events
 from engagements.models import Flag, Interaction
 from engagements.sender import backoff
+from integrations import outbound
 from integrations.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -215,30 +217,30 @@ class DeliveryFailed(Exception):
 
 
 def post(delivery: WebhookDelivery, now: datetime) -> int:
-    """POST the delivery's JSON, signed; the response status, or DeliveryFailed."""
+    """POST the delivery's JSON, signed, to a public address (integrations.outbound); the 2xx
+    status, or DeliveryFailed."""
     secret = delivery.endpoint.secret
     if not secret:
         raise DeliveryFailed("the signing secret cannot be read (ENCRYPTION_KEYS changed?)")
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
-    request = urllib.request.Request(
-        delivery.endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-Rapport-Event": delivery.event,
-            "X-Rapport-Event-Id": str(delivery.event_id),
-            SIGNATURE_HEADER: sign(secret, body, int(now.timestamp())),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Rapport-Event": delivery.event,
+        "X-Rapport-Event-Id": str(delivery.event_id),
+        SIGNATURE_HEADER: sign(secret, body, int(now.timestamp())),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as e:
-        raise DeliveryFailed(f"HTTP {e.code}", e.code) from e
-    except (OSError, ValueError) as e:  # refused, timed out, DNS, a malformed URL
+        status = outbound.post(delivery.endpoint.url, body, headers, TIMEOUT)
+    except outbound.RefusedAddress as e:
+        raise DeliveryFailed(f"Refused: {e}") from e
+    except (OSError, ValueError, http.client.HTTPException) as e:  # refused, timed out, DNS, TLS
         raise DeliveryFailed(f"{type(e).__name__}: {e}") from e
+    if 300 <= status < 400:
+        raise DeliveryFailed(f"HTTP {status}: a redirect, which is not followed", status)
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"HTTP {status}", status)
+    return status
 
 
 def deliver_due(now: datetime | None = None, *, batch: int = BATCH) -> DeliveryOutcome:

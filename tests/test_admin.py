@@ -9,9 +9,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import RecoveryCodeDevice, TOTPDevice
 from clients.models import Boundaries, Client, Contact, FreelancerProfile
 from clients.scripts_model import MessageScript
 from engagements import emails
@@ -55,8 +54,9 @@ OWNED_MODELS = [
 ]
 # Written by the app only: readable in the admin, never added or edited there.
 READ_ONLY = [ChangeRecord, OutboundEmail, FollowUp, EmailStatus]
-# django-axes' records of sign-ins: no add page (an admin lifts a pause by deleting the attempt).
-SIGN_IN_RECORDS = [AccessAttempt, AccessFailureLog, AccessLog]
+# django-axes' records of sign-ins, and two-factor devices: no add page (an admin lifts a pause,
+# or removes a lost device, by deleting it).
+SIGN_IN_RECORDS = [AccessAttempt, AccessFailureLog, AccessLog, TOTPDevice, RecoveryCodeDevice]
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -82,7 +82,7 @@ def world_of(owner, name):
     EmailStatus.objects.create(owner=owner, consecutive_failures=10, paused_at=timezone.now())
     MessageScript.objects.create(owner=owner, key="boundary", title="My hours", body="Hi {contact}")
     TOTPDevice.objects.create(user=owner, name="Authenticator", confirmed=False)
-    StaticDevice.objects.create(user=owner, name="Recovery codes", confirmed=False)
+    RecoveryCodeDevice.objects.create(user=owner, name="Recovery codes", confirmed=False)
     seen = {"username": owner.username, "ip_address": "10.0.0.1", "user_agent": "test"}
     AccessAttempt.objects.create(**seen, failures_since_start=1, attempt_time=timezone.now())
     AccessFailureLog.objects.create(**seen, attempt_time=timezone.now())

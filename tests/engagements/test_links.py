@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client as Browser
 
 from clients.models import FreelancerProfile
-from engagements import links
+from engagements import emails, links
 from engagements.models import Flag, UsedLink
 from tests.engagements.email_helpers import raise_flag
 from tests.factories import ClientFactory
@@ -184,6 +184,48 @@ def test_a_link_made_in_the_future_is_refused(flag, browser):
     flag.refresh_from_db()
     assert flag.state == Flag.State.OPEN
     assert at(NOW + timedelta(hours=1) - links.CLOCK_SKEW, browser.post, url).status_code == 200
+
+
+def test_a_used_link_is_forgotten_only_once_it_has_expired(
+    flag, browser, django_assert_num_queries
+):
+    # Signed by a server whose clock runs CLOCK_SKEW ahead and used at once: the latest expiry.
+    url = path_of(at(NOW + links.CLOCK_SKEW, links.snooze_url, flag))
+    assert at(NOW, browser.post, url).status_code == 200
+    last_valid = NOW + links.CLOCK_SKEW + links.LIFETIME[links.SNOOZE]
+    after = last_valid + timedelta(seconds=1)
+
+    assert links.forget_used(last_valid) == 0
+    assert at(last_valid, browser.post, url).status_code == 409  # still known as used
+    with django_assert_num_queries(1):
+        assert links.forget_used(after) == 1
+    assert links.forget_used(after) == 0
+
+    page = at(after, browser.post, url)
+    assert page.status_code == 400 and "This link has expired" in page.content.decode()
+
+
+def test_the_send_emails_pass_forgets_every_owners_expired_used_links(profile, outsider):
+    for owner in (profile.user, outsider):
+        for purpose, lifetime in links.LIFETIME.items():
+            for age in (lifetime, lifetime + links.CLOCK_SKEW + timedelta(minutes=1)):
+                UsedLink.objects.create(
+                    digest=f"{owner.pk}-{purpose}-{age}",
+                    purpose=purpose,
+                    owner=owner,
+                    used_at=NOW - age,
+                )
+
+    run = emails.send_due_emails(NOW)
+
+    assert run.links_forgotten == 2 * len(links.LIFETIME)
+    assert "Used links forgotten: 6." in str(run)
+    kept = UsedLink.objects.values_list("purpose", "used_at")
+    assert sorted(kept) == sorted(
+        (purpose, NOW - lifetime)
+        for purpose, lifetime in links.LIFETIME.items()
+        for _ in (profile.user, outsider)
+    )
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

@@ -4,6 +4,7 @@ failures with a notice, and delivered once each by two workers racing."""
 
 import json
 import re
+import ssl
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -50,7 +51,8 @@ class Receiver:
 
 
 @contextmanager
-def http_receiver():
+def http_receiver(tls: ssl.SSLContext | None = None):
+    """A receiver on a free loopback port (HTTPS with `tls`, a server context)."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -66,14 +68,22 @@ def http_receiver():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    receiver.url = f"http://127.0.0.1:{server.server_port}/hook"
+    receiver.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}/hook"
     try:
         yield receiver
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(settings):
+    """The receiver listens on 127.0.0.1, a private address: allowed only by the setting."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 """Signing in with a second factor, and setting it up (Settings → Two-factor sign-in).
 
-Two-factor sign-in is django-otp's: a TOTP device (an authenticator app, enrolled by scanning a
-QR code drawn here as SVG) and a static device holding ten single-use recovery codes. After the
-password, a user with a confirmed device is asked for a code (web.middleware sends every other
-page there until it is given); staff must set one up first when REQUIRE_STAFF_TWO_FACTOR is on.
-Recovery codes are shown once, when they are made.
+Two-factor sign-in is django-otp's, with the devices of accounts.models (their secrets
+encrypted or hashed at rest): a TOTP device (an authenticator app, enrolled by scanning a QR code
+drawn here as SVG) and a device holding ten single-use recovery codes. After the password, a user
+with a confirmed device is asked for a code (web.middleware sends every other page there until it
+is given); staff must set one up first when REQUIRE_STAFF_TWO_FACTOR is on. Recovery codes are
+shown once, when they are made.
 """
 
 import math
-from base64 import b32encode
 from typing import Any
 
 import segno
@@ -26,21 +26,18 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.middleware import is_verified
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import RecoveryCodeDevice, TOTPDevice
 from clients.formats import plural
 from web.forms.messages import PlainMessages
 from web.middleware import SECOND_FACTOR
 from web.views.common import safe_next
 
-RECOVERY_CODES = 10
-
 
 class CodeForm(PlainMessages, forms.Form):
     code = forms.CharField(
         label="Code",
-        max_length=16,
+        max_length=32,
         help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
@@ -95,8 +92,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
             device = verified_device(request.user, form.cleaned_data["code"])
         if device is not None:
             _verified(request, device)
-            if isinstance(device, StaticDevice):
-                left = device.token_set.count()
+            if isinstance(device, RecoveryCodeDevice):
+                left = device.codes.count()
                 messages.warning(
                     request,
                     f"You signed in with a recovery code; {left} left. "
@@ -123,15 +120,6 @@ def _verified(request: HttpRequest, device: Device) -> None:
     request.session.pop(SECOND_FACTOR, None)
 
 
-def _recovery_codes(user: Any) -> list[str]:
-    """A fresh set of recovery codes for `user`, replacing any earlier ones."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes")
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
-    return codes
-
-
 def _qr_svg(device: TOTPDevice) -> str:
     """The device's otpauth:// address as an inline SVG QR code, drawn here (no service)."""
     svg = segno.make(device.config_url, error="m").svg_inline(
@@ -146,7 +134,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     context = {
         "totp": totp,
-        "codes_left": StaticToken.objects.filter(device__user=user).count(),
+        "codes_left": RecoveryCodeDevice.codes_left(user),
         "required": user.is_staff and request.session.get(SECOND_FACTOR) == "enrol",
         "next": safe_next(request),
     }
@@ -164,7 +152,7 @@ def two_factor_start(request: HttpRequest) -> HttpResponse:
 def _enrol_page(
     request: HttpRequest, device: TOTPDevice, form: CodeForm, status: int = 200
 ) -> HttpResponse:
-    key = b32encode(device.bin_key).decode()
+    key = device.base32_key
     return render(
         request,
         "settings/two_factor_enrol.html",
@@ -193,7 +181,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
         TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        codes = _recovery_codes(request.user)
+        codes = RecoveryCodeDevice.issue(request.user)
     _verified(request, device)
     return render(
         request,
@@ -210,7 +198,7 @@ def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "settings/recovery_codes.html",
-        {"codes": _recovery_codes(request.user), "new": False},
+        {"codes": RecoveryCodeDevice.issue(request.user), "new": False},
     )
 
 
@@ -226,7 +214,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         device = form.is_valid() and verified_device(user, form.cleaned_data["code"])
         if device:
             TOTPDevice.objects.filter(user=user).delete()
-            StaticDevice.objects.filter(user=user).delete()
+            RecoveryCodeDevice.objects.filter(user=user).delete()
     if not device:
         messages.error(request, "That code is not right: two-factor sign-in is still on.")
         return redirect("settings-two-factor")
