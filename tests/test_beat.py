@@ -109,8 +109,8 @@ def test_every_beat_task_is_registered_when_a_worker_starts(tmp_path):
         "engagements.tasks.evaluate_everyone",
         "engagements.tasks.send_due_emails",
         "engagements.tasks.take_weekly_snapshots",
-        "integrations.tasks.deliver_webhooks",
         "inbox.tasks.sync_due_mailboxes",
+        "integrations.tasks.deliver_webhooks",
     ]
 
 

@@ -8,6 +8,7 @@ from django import forms
 from clients.models import Client
 from engagements.models import Interaction
 from inbox.models import ADDRESSES_HELP, ForwardingAddress, Mailbox
+from web.forms.messages import PlainMessages
 
 
 class ListField(forms.CharField):
@@ -24,7 +25,7 @@ class ListField(forms.CharField):
         ]
 
 
-class MailboxForm(forms.ModelForm):
+class MailboxForm(PlainMessages, forms.ModelForm):
     """Add or edit a mailbox. The password is write-only: it is never rendered, and left empty
     on an existing mailbox it keeps the stored one."""
 
@@ -94,7 +95,7 @@ class MailboxForm(forms.ModelForm):
         return self.instance.pk is None or any(n in self.changed_data for n in self.CONNECTION)
 
 
-class ForwardingAddressesForm(forms.ModelForm):
+class ForwardingAddressesForm(PlainMessages, forms.ModelForm):
     addresses = ListField(
         label="Addresses you write from",
         required=False,
@@ -107,7 +108,7 @@ class ForwardingAddressesForm(forms.ModelForm):
         fields = ["addresses"]
 
 
-class AddSenderForm(forms.Form):
+class AddSenderForm(PlainMessages, forms.Form):
     """ "Who is this?": add the address to one of your clients as a new contact."""
 
     address = forms.EmailField(widget=forms.HiddenInput)
@@ -123,11 +124,11 @@ class AddSenderForm(forms.Form):
             ]
 
 
-class IgnoreSenderForm(forms.Form):
+class IgnoreSenderForm(PlainMessages, forms.Form):
     address = forms.EmailField(widget=forms.HiddenInput)
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(PlainMessages, forms.Form):
     """Confirm or change a suggested tone or needs-reply (either may be left out)."""
 
     tone = forms.ChoiceField(label="Tone", choices=Interaction.Tone.choices, required=False)
@@ -146,7 +147,7 @@ class SuggestionForm(forms.Form):
         return cleaned
 
 
-class UploadForm(forms.Form):
+class UploadForm(PlainMessages, forms.Form):
     message = forms.FileField(
         label="Email file (.eml)",
         help_text="Save an email from your mail program (“Save as…” or drag it out) and "
