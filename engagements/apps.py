@@ -10,6 +10,7 @@ class EngagementsConfig(AppConfig):
         from clients.changes import fields_changed
         from clients.models import Boundaries, Client, DayOff, FreelancerProfile, WorkingWindow
         from engagements.dashboard_cache import changed_owner
+        from engagements.due import marked
         from engagements.models import ChangeRecord, EmailStatus, Engagement, Expectation, Flag
 
         fields_changed.connect(ChangeRecord.on_fields_changed, dispatch_uid="change-records")
@@ -28,3 +29,13 @@ class EngagementsConfig(AppConfig):
             post_delete.connect(
                 changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
             )
+
+        # Saves and deletes of the rows the rules read mark the client (or every client of the
+        # profile's freelancer) due for the next evaluation pass (engagements/due.py). The log
+        # marks itself in ClientActivity.refresh; flag transitions and the bulk writers by hand.
+        # Flags, as above, only on save.
+        rules_read = (Client, Boundaries, Engagement, Expectation, FreelancerProfile)
+        for model in (*rules_read, WorkingWindow, DayOff, Flag):
+            post_save.connect(marked, sender=model, dispatch_uid=f"due:{model.__name__}")
+        for model in (*rules_read, WorkingWindow, DayOff):
+            post_delete.connect(marked, sender=model, dispatch_uid=f"due:{model.__name__}")

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clients.models import Boundaries
 from engagements import dashboard_cache
-from engagements.models import ChangeRecord, Expectation, Flag, Rule
+from engagements.models import ChangeRecord, ClientActivity, Expectation, Flag, Rule
 
 REFERENCE_LENGTH = 300  # confirmed_reference's max_length
 
@@ -27,7 +27,7 @@ def confirm_change(record: ChangeRecord, reference: str, at: datetime | None = N
     with transaction.atomic():
         done = record.confirm_in_writing(reference, at)
         if done:
-            _clear_flags(record.owner_id, Q(change_record_id=record.pk), reference, at)
+            _clear_flags(record, Q(change_record_id=record.pk), reference, at)
     return done
 
 
@@ -42,7 +42,7 @@ def confirm_pending(
         done = sum(record.confirm_in_writing(reference, at) for record in pending)
         if pending:
             ids = [record.pk for record in pending]
-            _clear_flags(pending[0].owner_id, Q(change_record_id__in=ids), reference, at)
+            _clear_flags(pending[0], Q(change_record_id__in=ids), reference, at)
     return done
 
 
@@ -57,7 +57,7 @@ def confirm_expectation(
             confirmed_in_writing=True, confirmed_reference=reference
         )
         expectation.confirmed_in_writing, expectation.confirmed_reference = True, reference
-        _clear_flags(expectation.owner_id, Q(expectation_id=expectation.pk), reference, at)
+        _clear_flags(expectation, Q(expectation_id=expectation.pk), reference, at)
         return confirm_pending(expectation.change_records.all(), reference, at)
 
 
@@ -84,8 +84,11 @@ def _clean(reference: str) -> str:
     return reference[:REFERENCE_LENGTH]
 
 
-def _clear_flags(owner_id: int, about: Q, reference: str, at: datetime) -> None:
-    """Resolve the undocumented-agreement flags `about` these changes or expectations."""
+def _clear_flags(row: ChangeRecord | Expectation, about: Q, reference: str, at: datetime) -> None:
+    """Resolve the undocumented-agreement flags `about` these changes or expectations (of the
+    client of `row`), whose next evaluation has news."""
+    owner_id = row.owner_id
+    ClientActivity.mark_due([row.client_id])
     cleared = (
         Flag.objects.filter(about, owner_id=owner_id, rule=Rule.UNDOCUMENTED)
         .live()

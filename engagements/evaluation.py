@@ -5,6 +5,10 @@ in wall-clock time", since working time never runs faster than the wall clock); 
 functions in engagements/rules.py do the business-time arithmetic for those candidates only.
 The number of queries does not depend on the number of clients.
 
+As they go, the finders note for each client the earliest moment at which a verdict can change
+without new data (`Pass.soon`); the pass stores it (engagements/due.py), and the beat's pass then
+evaluates only the clients whose moment has come or that were written to since.
+
 Safe to run twice, or on two workers at once: inserts rely on the partial unique constraint
 (ON CONFLICT DO NOTHING), and every update is conditional on the state it was read in.
 """
@@ -21,7 +25,7 @@ from django.utils import timezone
 
 from clients.business_time import BusinessCalendar
 from clients.models import Boundaries, Client, FreelancerProfile
-from engagements import dashboard_cache, events, rules
+from engagements import dashboard_cache, due, events, rules
 from engagements.models import (
     ChangeRecord,
     Engagement,
@@ -66,7 +70,18 @@ class Pass:
     calendar: BusinessCalendar
     thresholds: rules.Thresholds
     clients: dict[int, ClientInfo]
-    scoped: bool  # only some clients (after logging an interaction), not all
+    scope: list[int] | None  # only these clients (due ones, or one just written to), or all
+    moments: dict[int, datetime] = field(default_factory=dict)
+
+    @property
+    def scoped(self) -> bool:
+        return self.scope is not None
+
+    def soon(self, client_id: int, moment: datetime | None) -> None:
+        """A verdict about this client can change at `moment` (if later than now) without new data."""
+        if moment is not None and moment > self.now:
+            known = self.moments.get(client_id)
+            self.moments[client_id] = moment if known is None else min(known, moment)
 
     def interactions(self):
         """This freelancer's log; only the pass's clients when scoped. Rows of other (ended)
@@ -109,9 +124,8 @@ def load_pass(owner_id: int, now: datetime, client_ids=None) -> Pass | None:
             c.created_at,
         )
     calendar = profile.calendar()
-    return Pass(
-        owner_id, now, calendar, rules.Thresholds.of(profile), clients, client_ids is not None
-    )
+    scope = None if client_ids is None else list(client_ids)
+    return Pass(owner_id, now, calendar, rules.Thresholds.of(profile), clients, scope)
 
 
 # Candidates: a set-based query per rule (or one for several) -------------------------------
@@ -120,17 +134,17 @@ def load_pass(owner_id: int, now: datetime, client_ids=None) -> Pass | None:
 def find_reply_owed(p: Pass):
     if not p.clients:
         return
-    shortest = min(c.reply_window_hours for c in p.clients.values())
     rows = (
         awaiting_reply(p.client_rows())
-        .filter(
-            asked_at__lte=p.now
-            - timedelta(hours=shortest) * p.thresholds.reply_warning_percent / 100
-        )
+        .filter(asked_at__isnull=False)
         .values_list("pk", "asked_id", "asked_at")
     )
     for client_id, asked_id, asked_at in rows:
         c = p.clients[client_id]
+        timer = rules.working_hours_timer(
+            p.calendar, asked_at, c.reply_window_hours, p.thresholds.reply_warning_percent
+        )
+        p.soon(client_id, timer.next_change(p.now))
         yield rules.reply_owed(
             p.calendar,
             p.thresholds,
@@ -170,15 +184,24 @@ def find_update_owed(p: Pass):
     rows = update_cycles(p.client_rows()).values_list("pk", "last_update", "engaged_since")
     for client_id, last, engaged_since in rows:
         c = p.clients[client_id]
+        since = update_cycle_start(last, engaged_since, p.calendar.tz)
+        p.soon(client_id, _cadence_change(p, since, c.update_cadence_days))
         yield rules.update_owed(
             p.calendar,
             p.thresholds,
             p.now,
             client_id=client_id,
             client_name=c.name,
-            last_update_at=update_cycle_start(last, engaged_since, p.calendar.tz),
+            last_update_at=since,
             cadence_days=c.update_cadence_days,
         )
+
+
+def _cadence_change(p: Pass, since: datetime, cadence_days: int) -> datetime | None:
+    timer = rules.working_days_timer(
+        p.calendar, since, cadence_days, p.thresholds.reply_warning_percent
+    )
+    return timer.next_change(p.now)
 
 
 def find_check_in_missed(p: Pass):
@@ -188,27 +211,34 @@ def find_check_in_missed(p: Pass):
     )
     for client_id, last in rows.values_list("pk", "last"):
         c = p.clients[client_id]
+        since = max(last or EPOCH, c.created_at)
+        p.soon(client_id, _cadence_change(p, since, c.checkin_cadence_days))
         yield rules.check_in_missed(
             p.calendar,
             p.thresholds,
             p.now,
             client_id=client_id,
             client_name=c.name,
-            last_check_in_at=max(last or EPOCH, c.created_at),
+            last_check_in_at=since,
             cadence_days=c.checkin_cadence_days,
         )
 
 
-def _open_expectations(p: Pass, owed_by: str, due_by):
+def _open_expectations(p: Pass, owed_by: str):
     qs = Expectation.objects.filter(
-        owner_id=p.owner_id, owed_by=owed_by, status__in=OPEN_EXPECTATION, due__lte=due_by
+        owner_id=p.owner_id, owed_by=owed_by, status__in=OPEN_EXPECTATION
     )
     return qs.filter(client_id__in=list(p.clients)) if p.scoped else qs
 
 
 def find_waiting_on_client(p: Pass):
     today = p.now.astimezone(p.calendar.tz).date()
-    rows = _open_expectations(p, "client", today - timedelta(days=1)).annotate(
+    expectations = _open_expectations(p, "client")
+    # Not yet overdue: due the local midnight after their due day.
+    for client_id, day in expectations.filter(due__gte=today).values_list("client_id", "due"):
+        if client_id in p.clients:
+            p.soon(client_id, rules.local_start_of(day + timedelta(days=1), p.calendar))
+    rows = expectations.filter(due__lt=today).annotate(
         last_in=latest(Q(direction=IN), ref="client")
     )
     for e in rows.values("pk", "client_id", "title", "due", "last_in"):
@@ -229,10 +259,19 @@ def find_deadline(p: Pass):
     today = p.now.astimezone(p.calendar.tz).date()
     # Working days are never shorter than calendar days; a week of slack covers weekends and holidays.
     horizon = today + timedelta(days=p.thresholds.deadline_risk_days + 7)
-    for e in _open_expectations(p, "freelancer", horizon).values(
+    for e in _open_expectations(p, "freelancer").values(
         "pk", "client_id", "title", "due", "status"
     ):
         if c := p.clients.get(e["client_id"]):
+            started = e["status"] != Expectation.Status.NOT_STARTED
+            p.soon(
+                c.id,
+                rules.deadline_changes(
+                    p.calendar, p.thresholds, p.now, due=e["due"], started=started
+                ),
+            )
+            if e["due"] > horizon:
+                continue
             yield rules.deadline(
                 p.calendar,
                 p.thresholds,
@@ -242,20 +281,18 @@ def find_deadline(p: Pass):
                 expectation_id=e["pk"],
                 title=e["title"],
                 due=e["due"],
-                started=e["status"] != Expectation.Status.NOT_STARTED,
+                started=started,
             )
 
 
 def find_undocumented(p: Pass):
-    cutoff = p.now - timedelta(days=p.thresholds.undocumented_after_days)
+    days = p.thresholds.undocumented_after_days
     expectations = Expectation.objects.filter(
-        owner_id=p.owner_id,
-        confirmed_in_writing=False,
-        status__in=OPEN_EXPECTATION,
-        created_at__lte=cutoff,
+        owner_id=p.owner_id, confirmed_in_writing=False, status__in=OPEN_EXPECTATION
     ).values_list("pk", "client_id", "title", "created_at")
     for pk, client_id, title, made_at in expectations:
         if c := p.clients.get(client_id):
+            p.soon(c.id, p.calendar.add_working_days(made_at, days))
             yield rules.undocumented(
                 p.calendar,
                 p.thresholds,
@@ -268,7 +305,7 @@ def find_undocumented(p: Pass):
                 expectation_id=pk,
             )
     changes = ChangeRecord.objects.filter(
-        owner_id=p.owner_id, confirmed_in_writing=False, changed_at__lte=cutoff
+        owner_id=p.owner_id, confirmed_in_writing=False
     ).values_list(
         "pk",
         "client_id",
@@ -280,6 +317,7 @@ def find_undocumented(p: Pass):
     )
     for pk, client_id, subject, field_name, to_value, made_at, title in changes:
         if c := p.clients.get(client_id):
+            p.soon(c.id, p.calendar.add_working_days(made_at, days))
             yield rules.undocumented(
                 p.calendar,
                 p.thresholds,
@@ -314,6 +352,10 @@ def find_contact_events(p: Pass):
         c = p.clients.get(client_id)
         if c is None:
             continue
+        if (
+            out_of_hours and direction == IN
+        ):  # the pattern and walk_away count it while it is recent
+            p.soon(client_id, leaves_window(at, t.boundary_pattern_days))
         common = dict(client_id=client_id, client_name=c.name, interaction_id=pk, at=at)
         if out_of_hours and not c.after_hours_ok:
             if direction == IN:
@@ -350,6 +392,7 @@ def find_disrespect(p: Pass):
     )
     for client_id, n, first in rows:
         if c := p.clients.get(client_id):
+            p.soon(client_id, leaves_window(first, t.disrespect_window_days))
             yield rules.disrespect(
                 t, client_id=client_id, client_name=c.name, count=n, first_at=first
             )
@@ -385,6 +428,8 @@ def find_walk_away(p: Pass):
     )
     for client_id in scores.keys() | ignored.keys():
         if c := p.clients.get(client_id):
+            if client_id in scores:
+                p.soon(client_id, rules.next_week_start(p.now, p.calendar))
             yield rules.walk_away(
                 t,
                 client_id=client_id,
@@ -392,6 +437,12 @@ def find_walk_away(p: Pass):
                 scores=[s for _, s in scores.get(client_id, [])],
                 after_boundary_statement=ignored.get(client_id, 0),
             )
+
+
+def leaves_window(at: datetime, days: int) -> datetime:
+    """When a message at `at` stops counting in a window of the last `days` days (which includes
+    its first instant)."""
+    return at + timedelta(days=days, microseconds=1)
 
 
 FINDERS = [
@@ -433,9 +484,12 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
         Q(state__in=[Flag.State.OPEN, Flag.State.ACKNOWLEDGED, Flag.State.SNOOZED])
         & (~Q(rule__in=ACKNOWLEDGE_CLEARS) | Q(state=Flag.State.SNOOZED))
     )
-    if p.scoped:
-        live = live.filter(client_id__in=list(p.clients))
+    if p.scoped:  # an ended client in scope keeps no flags
+        live = live.filter(client_id__in=p.scope)
     existing = {(f.rule, f.subject): f for f in live}
+    for f in existing.values():
+        if f.state == Flag.State.SNOOZED:
+            p.soon(f.client_id, f.snoozed_until)
     out = Outcome()
     new = []
     for finding in findings:
@@ -458,10 +512,15 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
     if new:
         # Another worker may raise the same flag at the same moment: the constraint keeps one.
         Flag.objects.bulk_create(new, ignore_conflicts=True)
-        raised = Flag.objects.filter(owner_id=p.owner_id, opened_at=p.now).values_list("pk", "rule")
-        for pk, rule in raised:
-            out.raised[rule] += 1
-            out.events.append((events.FLAG_RAISED, pk))
+        # Those of ours that went in (not another pass's, were it to judge the same instant).
+        ours = {(f.rule, f.subject) for f in new}
+        raised = Flag.objects.filter(
+            owner_id=p.owner_id, opened_at=p.now, subject__in={subject for _, subject in ours}
+        ).values_list("pk", "rule", "subject")
+        for pk, rule, subject in raised:
+            if (rule, subject) in ours:
+                out.raised[rule] += 1
+                out.events.append((events.FLAG_RAISED, pk))
     for flag in existing.values():
         if flag.rule not in ACKNOWLEDGE_CLEARS:
             resolved = Flag.objects.filter(pk=flag.pk, state=flag.state).update(
@@ -526,11 +585,13 @@ def evaluate(
     now = now or timezone.now()
     try:
         with transaction.atomic():
+            marks = due.read_marks(owner_id, client_ids)  # before anything a write may change
             p = load_pass(owner_id, now, client_ids)
             if p is None:
                 return Outcome()
             findings = [f for finder in FINDERS for f in finder(p) if f is not None]
             outcome = reconcile(p, findings)
+            due.store(owner_id, {*marks, *p.clients}, marks, p.moments)
             if outcome.rows_written:
                 dashboard_cache.changed(owner_id)
             events.announce_flags(Flag, owner_id, outcome.events)

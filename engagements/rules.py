@@ -11,6 +11,8 @@ from typing import Any
 from clients.business_time import BusinessCalendar
 from engagements.models.flag import Rule, Severity
 
+RISK_LOOKAHEAD_DAYS = 366  # how far ahead deadline_changes looks for the day a deadline is at risk
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -64,6 +66,10 @@ class Timer:
             return Severity.WARNING
         return None
 
+    def next_change(self, now: datetime) -> datetime | None:
+        """When the severity changes next after `now` (None: never, by time alone)."""
+        return min((t for t in (self.warn_at, self.breach_at) if t and t > now), default=None)
+
 
 def working_hours_timer(
     cal: BusinessCalendar, since: datetime, hours: int, warn_percent: int
@@ -94,6 +100,12 @@ def working_days_timer(
 
 def local_start_of(day: date, cal: BusinessCalendar) -> datetime:
     return datetime.combine(day, time(0), tzinfo=cal.tz)
+
+
+def next_week_start(now: datetime, cal: BusinessCalendar) -> datetime:
+    """Next Monday's local midnight, when the weeks of health snapshots a rule reads move on."""
+    today = now.astimezone(cal.tz).date()
+    return local_start_of(today + timedelta(days=7 - today.weekday()), cal)
 
 
 # Rules about timers ------------------------------------------------------------------------
@@ -277,6 +289,32 @@ def deadline(
         breach_at=end_of_due,
         expectation_id=expectation_id,
     )
+
+
+def deadline_changes(
+    cal: BusinessCalendar, t: Thresholds, now: datetime, *, due: date, started: bool
+) -> datetime | None:
+    """When deadline()'s verdict on this expectation next changes by time alone: the local
+    midnight from which it is due within `deadline_risk_days` working days (amber, if not
+    started), or the end of its due day (red). The horizon depends only on the local date."""
+    end_of_due = local_start_of(due + timedelta(days=1), cal)
+    if end_of_due <= now:
+        return None
+    if not started:
+        day = now.astimezone(cal.tz).date()
+        for n in range(min((due - day).days, RISK_LOOKAHEAD_DAYS) + 1):
+            horizon = cal.add_working_days(
+                local_start_of(day + timedelta(days=n), cal), t.deadline_risk_days
+            )
+            if horizon is not None and due <= horizon.astimezone(cal.tz).date():
+                if n > 0:  # n == 0: at risk already
+                    return local_start_of(day + timedelta(days=n), cal)
+                break
+        else:
+            if due - day > timedelta(days=RISK_LOOKAHEAD_DAYS):
+                # Not within the look-ahead: no sooner than its last day.
+                return local_start_of(day + timedelta(days=RISK_LOOKAHEAD_DAYS + 1), cal)
+    return end_of_due
 
 
 def undocumented(

@@ -7,17 +7,22 @@ from django.db import transaction
 
 from engagements.evaluation import evaluate
 from engagements.events import interaction_logged
-from engagements.models import Interaction
+from engagements.models import ClientActivity, Interaction
 from engagements.tasks import evaluate_user
 
 log = logging.getLogger(__name__)
 
 
 def evaluate_soon(owner_id: int, client_id: int | None = None) -> None:
-    """Re-evaluate one client's flags (or all the freelancer's) once the current transaction
-    commits: queued for the worker if the broker takes it. The write has committed by then and
-    must not fail for the broker's sake: a broker that is down or hung (it has short timeouts,
-    see config/settings.py) leaves the work to the next beat pass, which evaluates everyone."""
+    """Mark one client (or all the freelancer's clients) due, and re-evaluate their flags once
+    the current transaction commits: queued for the worker if the broker takes it. The write has
+    committed by then and must not fail for the broker's sake: a broker that is down or hung (it
+    has short timeouts, see config/settings.py) leaves the work to the next beat pass, which
+    evaluates every client that is due (engagements/due.py)."""
+    if client_id is None:
+        ClientActivity.mark_owner_due(owner_id)
+    else:
+        ClientActivity.mark_due([client_id])
     client_ids = None if client_id is None else [client_id]
     transaction.on_commit(lambda: _queue_evaluation(owner_id, client_ids))
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from engagements.evaluation import load_pass
 from engagements.health import health_by_client, iso_monday, snapshot_moment
-from engagements.models import HealthSnapshot
+from engagements.models import ClientActivity, HealthSnapshot
 
 
 def take_weekly_snapshot(owner_id: int, now: datetime) -> int:
@@ -35,4 +35,5 @@ def take_weekly_snapshot(owner_id: int, now: datetime) -> int:
         if cid in active
     ]
     HealthSnapshot.objects.bulk_create(rows, ignore_conflicts=True)
+    ClientActivity.mark_due([row.client_id for row in rows], now)  # walk_away reads them
     return HealthSnapshot.objects.filter(owner_id=owner_id, week=week, taken_at=now).count()

@@ -10,7 +10,7 @@ from clients.validation import TEXT_LIMIT, no_nul, text_validators, validate_dat
 from engagements import dashboard_cache, events
 from engagements.models.change_record import ChangeRecord
 from engagements.models.engagement import Expectation
-from engagements.models.interaction import Interaction
+from engagements.models.interaction import ClientActivity, Interaction
 
 
 class Rule(models.TextChoices):
@@ -164,6 +164,7 @@ class Flag(Owned):
                 events.announce_flags(Flag, self.owner_id, [(events.FLAG_RESOLVED, self.pk)])
         if done:
             dashboard_cache.changed(self.owner_id)
+            ClientActivity.mark_due([self.client_id])
             for name, value in changes.items():
                 setattr(self, name, value)
         return bool(done)

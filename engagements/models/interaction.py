@@ -270,6 +270,12 @@ class ClientActivity(Owned):
         help_text="The first message needing a reply that no outbound has followed.",
     )
     last_update_at = models.DateTimeField(null=True, help_text="The latest progress update.")
+    due_at = models.DateTimeField(
+        null=True,
+        db_index=True,
+        help_text="When the evaluation pass must look at this client next: the time of a write "
+        "since its last look, or the next moment a verdict can change (engagements/due.py).",
+    )
 
     class Meta:
         verbose_name_plural = "client activity"
@@ -278,9 +284,21 @@ class ClientActivity(Owned):
         return f"Activity of client {self.client_id}"
 
     @classmethod
+    def mark_due(cls, client_ids, now: datetime | None = None) -> None:
+        """These clients' flags may have changed: the next beat evaluates them (due.py)."""
+        ids = {i for i in client_ids if i is not None}
+        if ids:
+            cls.objects.filter(client_id__in=ids).update(due_at=now or timezone.now())
+
+    @classmethod
+    def mark_owner_due(cls, owner_id: int, now: datetime | None = None) -> None:
+        """Every client of this freelancer (their hours, days off or thresholds changed)."""
+        cls.objects.filter(owner_id=owner_id).update(due_at=now or timezone.now())
+
+    @classmethod
     def refresh(cls, client_ids) -> None:
-        """Rewrite the rows of these clients from their log (three queries, whatever their
-        number). The clients are locked first, so that two writes to one client's log take
+        """Rewrite the rows of these clients from their log, and mark them due for the evaluation
+        pass (three queries, whatever their number). The clients are locked first, so that two writes to one client's log take
         turns, and the second reads what the first committed."""
         ids = sorted({i for i in client_ids if i is not None})
         if not ids:
@@ -292,6 +310,7 @@ class ClientActivity(Owned):
             update = Q(
                 direction=Interaction.Direction.OUTBOUND, kind=Interaction.Kind.PROGRESS_UPDATE
             )
+            now = timezone.now()
             rows = list(
                 awaiting_reply(clients)
                 .annotate(last_id=Subquery(latest_pk.values("pk")[:1]), last_update=latest(update))
@@ -305,12 +324,13 @@ class ClientActivity(Owned):
                         last_interaction_id=last_id,
                         awaiting_reply_id=asked_id,
                         last_update_at=last_update,
+                        due_at=now,
                     )
                     for pk, owner_id, last_id, asked_id, last_update in rows
                 ],
                 update_conflicts=True,
                 unique_fields=["client"],
-                update_fields=["last_interaction", "awaiting_reply", "last_update_at"],
+                update_fields=["last_interaction", "awaiting_reply", "last_update_at", "due_at"],
             )
             for owner_id in {owner_id for _, owner_id, *_ in rows}:
                 dashboard_cache.changed(owner_id)
