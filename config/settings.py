@@ -280,7 +280,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat entries: task and the variable holding its cron schedule ("disable" turns it off). Each
 # expires before its next run (80 % of its shortest interval), so a backlog never runs stale work.
 BEAT_JOBS = {
-    "evaluate-flags": ("engagements.tasks.evaluate_everyone", "EVALUATE_FLAGS_CRON", "*/5 * * * *"),
+    # The clients due (engagements/due.py); and nightly, everyone in full, to heal what a missed
+    # mark would leave behind.
+    "evaluate-flags": ("engagements.tasks.evaluate_due", "EVALUATE_FLAGS_CRON", "*/5 * * * *"),
+    "evaluate-flags-full": (
+        "engagements.tasks.evaluate_everyone",
+        "EVALUATE_FLAGS_FULL_CRON",
+        "17 3 * * *",
+    ),
     "weekly-snapshots": (
         "engagements.tasks.take_weekly_snapshots",
         "HEALTH_SNAPSHOT_CRON",

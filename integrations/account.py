@@ -43,7 +43,7 @@ from engagements.models import (
     ReviewEntry,
     WeeklyReview,
 )
-from engagements.tasks import evaluate_user
+from engagements.services import evaluate_soon
 
 FORMAT = 1
 MAX_BYTES = 50 * 1024 * 1024  # the zip as uploaded
@@ -222,7 +222,7 @@ def load(owner_id: int, files: dict[str, Any]) -> Imported:
             model._default_manager.bulk_update(created, list(kept_times[0]), batch_size=1000)
         counts[name] = len(created)
     dashboard_cache.changed(owner_id)
-    transaction.on_commit(lambda: evaluate_user.delay(owner_id))
+    evaluate_soon(owner_id)
     return Imported(counts)
 
 

@@ -23,7 +23,7 @@ from clients.changes import ChangeNote
 from clients.models import Boundaries, Client, Contact, FreelancerProfile
 from clients.services import create_client
 from engagements.models import Interaction
-from engagements.tasks import evaluate_user
+from engagements.services import evaluate_soon
 from integrations.csv_files import Columns, read_rows
 
 CLIENT_FIELDS = ("name", "organisation", "timezone", "status", "notes")
@@ -200,7 +200,7 @@ def plan_clients(owner_id: int, data: bytes) -> Plan:
             for contact in p.contacts:
                 contact.client = p.client
                 contact.save()
-        transaction.on_commit(partial(evaluate_user.delay, owner_id))
+        evaluate_soon(owner_id)
 
     return Plan("clients", rows, apply_all)
 
@@ -399,13 +399,10 @@ def plan_interactions(owner_id: int, data: bytes) -> Plan:
             new.append(interaction)
 
     def apply_all() -> None:
-        # What Interaction.save() does for one row, for all of them: out of hours against the
-        # hours in force now; the bulk insert keeps ClientActivity current.
-        calendar = FreelancerProfile.for_user(owner_id).calendar()
-        for interaction in new:
-            interaction.out_of_hours = not calendar.is_working(interaction.occurred_at)
+        # The bulk insert decides out of hours as Interaction.save() does, and keeps
+        # ClientActivity current.
         Interaction.objects.bulk_create(new, batch_size=1000)  # type: ignore[no-untyped-call]
-        transaction.on_commit(partial(evaluate_user.delay, owner_id))
+        evaluate_soon(owner_id)
 
     return Plan("interactions", rows, apply_all)
 

@@ -16,9 +16,10 @@ from celery.schedules import crontab
 from celery.signals import task_prerun
 from django.conf import settings as django_settings
 
+from clients.models import Client
 from config.celery import app as celery_app
 from engagements.models import Flag, Rule
-from engagements.tasks import evaluate_everyone
+from engagements.tasks import evaluate_due, evaluate_everyone
 from tests import fresh_start
 from tests.factories import ClientFactory, InteractionFactory, UserFactory
 
@@ -72,11 +73,17 @@ def refused(result) -> str:
 # --- the schedule --------------------------------------------------------------------------
 
 
-def test_evaluate_flags_runs_evaluate_everyone_every_five_minutes():
+def test_evaluate_flags_runs_evaluate_due_every_five_minutes():
     entry = django_settings.CELERY_BEAT_SCHEDULE["evaluate-flags"]
-    assert entry["task"] == "engagements.tasks.evaluate_everyone"
+    assert entry["task"] == "engagements.tasks.evaluate_due"
     assert entry["schedule"] == crontab(minute="*/5")
     assert shortest_interval(entry["schedule"]) == FIVE_MINUTES
+
+
+def test_a_full_pass_runs_every_night():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["evaluate-flags-full"]
+    assert entry["task"] == "engagements.tasks.evaluate_everyone"
+    assert entry["schedule"] == crontab(minute=17, hour=3)
 
 
 def test_evaluate_flags_expires_before_the_next_run_is_due():
@@ -106,6 +113,7 @@ def test_every_beat_task_is_registered_when_a_worker_starts(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
+        "engagements.tasks.evaluate_due",
         "engagements.tasks.evaluate_everyone",
         "engagements.tasks.send_due_emails",
         "engagements.tasks.take_weekly_snapshots",
@@ -129,6 +137,7 @@ def test_by_default_health_snapshots_are_looked_for_every_hour(tmp_path):
 
 def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tmp_path):
     others_off = {
+        "EVALUATE_FLAGS_FULL_CRON",
         "HEALTH_SNAPSHOT_CRON",
         "SEND_EMAILS_CRON",
         "DELIVER_WEBHOOKS_CRON",
@@ -136,7 +145,7 @@ def test_by_default_a_fresh_start_schedules_evaluate_flags_every_five_minutes(tm
     }
     assert beat_schedule(tmp_path, **dict.fromkeys(others_off, "disable")) == {
         "evaluate-flags": {
-            "task": "engagements.tasks.evaluate_everyone",
+            "task": "engagements.tasks.evaluate_due",
             "minute": list(range(0, 60, 5)),
             "hour": list(range(24)),
             "expires": django_settings.CELERY_BEAT_SCHEDULE["evaluate-flags"]["options"]["expires"],
@@ -177,17 +186,21 @@ def test_a_schedule_every_minute_expires_within_the_minute(tmp_path):
     assert entry["expires"] < 60
 
 
-# --- evaluate_everyone ---------------------------------------------------------------------
+# --- evaluate_due and evaluate_everyone ------------------------------------------------------
 
 
 @pytest.fixture
 def freelancers(profile):
-    """Alice (Berlin), Bob and Carol (UTC): each has a client who wrote on Saturday."""
+    """Alice (Berlin), Bob and Carol (UTC): each has a client who wrote on Saturday, logged on
+    Sunday."""
     users = [profile.user, UserFactory(username="bob"), UserFactory(username="carol")]
     for user in users:
         with time_machine.travel(NOW - timedelta(days=3), tick=False):
             client = ClientFactory(owner=user)
-        InteractionFactory(client=client, occurred_at=datetime.combine(SATURDAY, clock(10), BERLIN))
+        with time_machine.travel(NOW - timedelta(days=1), tick=False):
+            InteractionFactory(
+                client=client, occurred_at=datetime.combine(SATURDAY, clock(10), BERLIN)
+            )
     UserFactory(username="dave")  # not a freelancer: no profile, no clients
     return users
 
@@ -212,14 +225,20 @@ def tasks_run():
     task_prerun.disconnect(record)
 
 
-def test_evaluate_everyone_runs_one_pass_per_freelancer(freelancers, eager, tasks_run):
+def test_evaluate_due_runs_one_pass_per_freelancer_over_their_clients_due(
+    freelancers, eager, tasks_run
+):
     with time_machine.travel(NOW, tick=False):
-        queued = evaluate_everyone.delay().get()
+        queued = evaluate_due.delay().get()
 
     assert queued == 3
     assert sorted(tasks_run) == sorted(
-        [("engagements.tasks.evaluate_everyone", ())]
-        + [("engagements.tasks.evaluate_user", (user.pk,)) for user in freelancers]
+        [("engagements.tasks.evaluate_due", ())]
+        + [
+            ("engagements.tasks.evaluate_user", (user.pk, [client.pk]))
+            for user in freelancers
+            for client in Client.objects.filter(owner=user)
+        ]
     )
     for user in freelancers:
         assert list(Flag.objects.filter(owner=user).values_list("rule", flat=True)) == [
@@ -227,9 +246,45 @@ def test_evaluate_everyone_runs_one_pass_per_freelancer(freelancers, eager, task
         ], user.username
 
 
-def test_evaluate_everyone_with_no_freelancers_queues_nothing(db, eager, tasks_run):
-    assert evaluate_everyone.delay().get() == 0
-    assert [name for name, _ in tasks_run] == ["engagements.tasks.evaluate_everyone"]
+def test_the_next_beat_with_nothing_new_and_nothing_due_queues_nothing(
+    freelancers, eager, tasks_run
+):
+    with time_machine.travel(NOW, tick=False):
+        evaluate_due.delay().get()
+    with time_machine.travel(NOW + FIVE_MINUTES, tick=False):
+        assert evaluate_due.delay().get() == 0
+
+
+def test_the_nightly_pass_evaluates_every_freelancer_in_full(freelancers, eager, tasks_run):
+    with time_machine.travel(NOW, tick=False):
+        evaluate_due.delay().get()
+        assert evaluate_everyone.delay().get() == 3
+
+    assert sorted(name for name, _ in tasks_run if name != "engagements.tasks.evaluate_user") == [
+        "engagements.tasks.evaluate_due",
+        "engagements.tasks.evaluate_everyone",
+        *["engagements.tasks.evaluate_fully"] * 3,
+    ]
+    assert Flag.objects.count() == 3  # nothing to correct
+
+
+def test_the_nightly_pass_logs_the_flags_it_had_to_correct(freelancers, eager, caplog):
+    # A hand edit of the database the due passes know nothing about.
+    with time_machine.travel(NOW, tick=False):
+        evaluate_due.delay().get()
+        Flag.objects.filter(owner=freelancers[0]).delete()
+        evaluate_everyone.delay().get()
+
+    assert Flag.objects.count() == 3
+    assert [r.getMessage() for r in caplog.records if "corrected" in r.getMessage()] == [
+        f"user {freelancers[0].pk}: the full pass corrected 1 flags (raised "
+        "{'out_of_hours': 1}, resolved {}, changed 0, reopened 0) that the due passes had missed"
+    ]
+
+
+def test_evaluate_due_with_no_freelancers_queues_nothing(db, eager, tasks_run):
+    assert evaluate_due.delay().get() == 0
+    assert [name for name, _ in tasks_run] == ["engagements.tasks.evaluate_due"]
 
 
 @pytest.fixture
@@ -262,9 +317,9 @@ def queued_messages(name):
 
 
 @pytest.mark.services
-def test_evaluate_everyone_queues_passes_that_expire_before_the_next_beat(freelancers, queue):
+def test_evaluate_due_queues_passes_that_expire_before_the_next_beat(freelancers, queue):
     sent_at = datetime.now(tz=BERLIN)
-    assert evaluate_everyone() == 3  # called as the beat's worker would, queueing for real
+    assert evaluate_due() == 3  # called as the beat's worker would, queueing for real
 
     messages = queued_messages(queue)
     assert sorted(m.headers["task"] for m in messages) == ["engagements.tasks.evaluate_user"] * 3

@@ -68,9 +68,9 @@ LIVE, RAISED, RESOLVED = 0, 1, 2
 
 
 def test_it_prints_a_line_per_rule_with_live_raised_and_resolved_counts(acme, bob):
-    first, table = evaluate_flags()
+    first, table = evaluate_flags("--full")
 
-    assert first == "Evaluated 2 freelancer(s)."
+    assert first == "Evaluated every client of 2 freelancer(s): 3 flag(s) corrected."
     assert list(table) == [rule.label for rule in Rule]
     assert column(table, RAISED) == {"Reply owed": 1, "Out-of-hours contact": 2}
     assert column(table, LIVE) == column(table, RAISED)
@@ -80,9 +80,9 @@ def test_it_prints_a_line_per_rule_with_live_raised_and_resolved_counts(acme, bo
 
 
 def test_user_limits_the_pass_and_the_counts_to_that_freelancer(acme, bob):
-    first, table = evaluate_flags("--user", "alice")
+    first, table = evaluate_flags("--full", "--user", "alice")
 
-    assert first == "Evaluated 1 freelancer(s)."
+    assert first == "Evaluated every client of 1 freelancer(s): 2 flag(s) corrected."
     assert column(table, RAISED) == {"Reply owed": 1, "Out-of-hours contact": 1}
     assert column(table, LIVE) == {"Reply owed": 1, "Out-of-hours contact": 1}
     assert not Flag.objects.filter(owner=bob).exists()
@@ -90,23 +90,23 @@ def test_user_limits_the_pass_and_the_counts_to_that_freelancer(acme, bob):
 
 
 def test_the_live_column_counts_only_that_freelancers_flags(acme, bob):
-    evaluate_flags("--user", "bob")
+    evaluate_flags("--full", "--user", "bob")
 
-    _, table = evaluate_flags("--user", "alice")
+    _, table = evaluate_flags("--full", "--user", "alice")
 
     assert column(table, LIVE) == {"Reply owed": 1, "Out-of-hours contact": 1}
 
 
 def test_an_unknown_user_is_a_command_error_naming_them(acme):
     with pytest.raises(CommandError, match="No user called 'nobody'"):
-        evaluate_flags("--user", "nobody")
+        evaluate_flags("--full", "--user", "nobody")
     assert not Flag.objects.exists()
 
 
 def test_running_it_twice_raises_nothing_new(acme, bob):
-    _, first = evaluate_flags()
+    _, first = evaluate_flags("--full")
 
-    _, second = evaluate_flags(now=NOW + timedelta(minutes=5))
+    _, second = evaluate_flags("--full", now=NOW + timedelta(minutes=5))
 
     assert column(second, RAISED) == {}
     assert column(second, RESOLVED) == {}
@@ -115,15 +115,32 @@ def test_running_it_twice_raises_nothing_new(acme, bob):
 
 
 def test_a_condition_that_cleared_is_counted_as_resolved(acme, bob):
-    evaluate_flags()
+    evaluate_flags("--full")
     InteractionFactory(
         client=acme,
         direction=Interaction.Direction.OUTBOUND,
         occurred_at=NOW + timedelta(minutes=1),
     )
 
-    _, table = evaluate_flags(now=NOW + timedelta(minutes=5))
+    _, table = evaluate_flags("--full", now=NOW + timedelta(minutes=5))
 
     assert column(table, RESOLVED) == {"Reply owed": 1}
     assert column(table, RAISED) == {}
     assert column(table, LIVE) == {"Out-of-hours contact": 2}
+
+
+def test_without_full_it_evaluates_only_the_clients_due(profile):
+    with time_machine.travel(at(FRIDAY, 9), tick=False):
+        acme = ClientFactory(owner=profile.user, name="Acme")
+        InteractionFactory(client=acme, occurred_at=at(FRIDAY, 8, BERLIN))
+
+    first, table = evaluate_flags()
+    again, _ = evaluate_flags(now=NOW + timedelta(minutes=5))
+    with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
+        InteractionFactory(client=acme, occurred_at=NOW + timedelta(minutes=6))  # a write: due
+    later, _ = evaluate_flags(now=NOW + timedelta(minutes=10))
+
+    assert first == "Evaluated the clients due of 1 freelancer(s)."
+    assert column(table, RAISED) == {"Out-of-hours contact": 1}
+    assert again == "Evaluated the clients due of 0 freelancer(s)."
+    assert later == "Evaluated the clients due of 1 freelancer(s)."

@@ -50,9 +50,11 @@ def tenants(postgres):
     with time_machine.travel(MONDAY - timedelta(days=30), tick=False):
         alice, bob = freelancer("alice", "Europe/Berlin"), freelancer("bob", "Europe/London")
         acme, bolt = client_of(alice, "Acme"), client_of(bob, "Bolt")
-    InteractionFactory(client=acme, occurred_at=MONDAY - timedelta(days=5), needs_reply=True)
-    InteractionFactory(client=bolt, occurred_at=MONDAY - timedelta(days=5), needs_reply=True)
     with time_machine.travel(MONDAY - timedelta(days=1), tick=False):
+        for client in (acme, bolt):
+            InteractionFactory(
+                client=client, occurred_at=MONDAY - timedelta(days=5), needs_reply=True
+            )
         for client in (acme, bolt):
             emails.schedule_follow_up(client=client, note="Chase the invoice", remind_at=MONDAY)
 
@@ -85,15 +87,16 @@ def test_one_freelancers_bad_rows_leave_everyone_elses_flags_snapshots_and_email
     out, err = StringIO(), StringIO()
 
     with time_machine.travel(MONDAY, tick=False):
-        queued = tasks.evaluate_everyone.delay().get()
-        call_command("evaluate_flags", stdout=out, stderr=err)
+        queued = tasks.evaluate_due.delay().get()
+        nightly = tasks.evaluate_everyone.delay().get()
+        call_command("evaluate_flags", "--full", stdout=out, stderr=err)
         snapshots = tasks.take_weekly_snapshots.delay().get()
         run = tasks.send_due_emails.delay().get()
 
     # Bob's flags, snapshot and emails, all of them.
-    assert queued == 1  # Bob's pass ran (here, eagerly); Alice's failed
+    assert queued == nightly == 1  # Bob's passes ran (here, eagerly); Alice's failed
     assert Flag.objects.filter(owner=bob, rule=Rule.REPLY_OWED).live().count() == 1
-    assert "Evaluated 1 freelancer(s)." in out.getvalue()
+    assert "Evaluated every client of 1 freelancer(s): 0 flag(s) corrected." in out.getvalue()
     assert f"1 failed (user ids {alice.pk})" in err.getvalue()
     assert snapshots == 1
     assert HealthSnapshot.objects.filter(owner=bob).count() == 1
@@ -112,7 +115,7 @@ def test_one_freelancers_bad_rows_leave_everyone_elses_flags_snapshots_and_email
     assert reminder.status == Status.QUEUED and reminder.next_attempt_at > MONDAY
     assert "Invalid address" in reminder.last_error
     logged = failures_logged(caplog, alice)
-    assert len(logged) == 3, logged  # beat pass, command, snapshot
+    assert len(logged) == 4, logged  # due pass, nightly pass, command, snapshot
     # Composing emails needs her calendar first, and leaves her out with a warning.
     no_calendar = f"user {alice.pk}: no usable business calendar, no email"
     assert caplog.messages.count(no_calendar) == 2  # the digest and the weekly email
