@@ -97,4 +97,4 @@ def _clear_flags(owner_id: int, about: Q, reference: str, at: datetime) -> None:
         )
     )
     if cleared:
-        dashboard_cache.changed(owner_id)
+        dashboard_cache.changed(owner_id, dashboard_cache.FLAGS)
