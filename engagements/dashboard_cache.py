@@ -39,6 +39,9 @@ KEPT = timedelta(minutes=15)  # an unused snapshot expires after this
 SETTINGS, CLIENTS, FLAGS = "settings", "clients", "flags"
 PARTS = (SETTINGS, CLIENTS, FLAGS)
 ROWS = "rows"  # some clients' rows in CLIENTS changed (their own tokens say which)
+# Clients share their own tokens in this many groups (by id): a load after a change reads that
+# many tokens, not one per client, and reads again the few clients of each changed group.
+ROW_GROUPS = 16
 
 
 def _version_key(owner_id: int, part: str) -> str:
@@ -46,7 +49,7 @@ def _version_key(owner_id: int, part: str) -> str:
 
 
 def _row_key(owner_id: int, client_id: int) -> str:
-    return f"dashboard:row:{owner_id}:{client_id}"
+    return f"dashboard:rows:{owner_id}:{client_id % ROW_GROUPS}"
 
 
 def changed(owner_id: int, *parts: str, clients: Iterable[int] = ()) -> None:
@@ -63,7 +66,7 @@ def _new_version(owner_id: int, parts: frozenset[str], clients: frozenset[int]) 
     tokens = {_version_key(owner_id, p): uuid.uuid4().hex for p in parts}
     if clients:
         tokens[_version_key(owner_id, ROWS)] = uuid.uuid4().hex
-        tokens |= {_row_key(owner_id, c): uuid.uuid4().hex for c in clients}
+        tokens |= {_row_key(owner_id, c): uuid.uuid4().hex for c in clients}  # one per group
     if _cache_down():
         _missed.add(owner_id)
         return
@@ -194,16 +197,16 @@ def snapshot(user, now: datetime, parts: dict[str, Part]) -> dict[str, Any]:
 
 
 def _row_tokens(owner_id: int, client_ids: Iterable[int]) -> dict[int, str | None] | None:
-    """The clients' own tokens, each started if it has none yet; None if the cache failed.
-    Read before the rows they stamp."""
-    keys = {_row_key(owner_id, c): c for c in client_ids}
+    """The clients' own tokens (their group's), each started if it has none yet; None if the
+    cache failed. Read before the rows they stamp."""
+    keys = {c: _row_key(owner_id, c) for c in client_ids}
     if _cache_down():
         return None
     try:
-        found = cache.get_many(list(keys))
+        found = cache.get_many(set(keys.values()))
         # Started with set, not add: it may replace a token a writer set a moment ago, but the
         # rows are read after this, so they are at least as new as that writer's.
-        started = {k: uuid.uuid4().hex for k in keys if k not in found}
+        started = {k: uuid.uuid4().hex for k in set(keys.values()) if k not in found}
         if started:
             cache.set_many(started, timeout=None)
             found |= started
@@ -211,7 +214,7 @@ def _row_tokens(owner_id: int, client_ids: Iterable[int]) -> dict[int, str | Non
         _trip()
         log.warning("Dashboard cache unavailable for user %s", owner_id, exc_info=True)
         return None
-    return {c: found.get(k) for k, c in keys.items()}
+    return {c: found.get(k) for c, k in keys.items()}
 
 
 def shape_of(*classes: type) -> str:
