@@ -81,6 +81,38 @@ def test_a_snoozed_flag_goes_and_comes_back_when_its_snooze_ends(signed_in, acme
     assert "Quiet for too long" in section(back, "flags")
 
 
+def test_a_message_logged_reads_that_clients_row_again_and_keeps_the_rest(
+    signed_in, acme, profile, django_assert_num_queries
+):
+    other = ClientFactory(owner=profile.user, name="Bolt")
+    flag(other, summary="Quiet for too long")
+    get(signed_in, WEDNESDAY)
+    message(acme, WEDNESDAY - timedelta(hours=1), needs_reply=True, summary="Can we talk?")
+    with django_assert_num_queries(WARM_QUERIES + 1):  # the rows of Acme's group of clients
+        html = get(signed_in, WEDNESDAY)
+    assert "Can we talk?" in section(html, "owed")
+    assert "Quiet for too long" in section(html, "flags")
+
+
+def test_a_flag_written_reads_the_flag_board_again_and_keeps_the_clients(
+    signed_in, acme, django_assert_num_queries
+):
+    get(signed_in, WEDNESDAY)
+    flag(acme, summary="Quiet for too long")
+    with django_assert_num_queries(WARM_QUERIES + 2):  # the flag board's two
+        html = get(signed_in, WEDNESDAY)
+    assert "Quiet for too long" in section(html, "flags")
+    assert "Acme" in section(html, "clients")
+
+
+def test_a_deleted_message_takes_its_flag_off_the_dashboard(signed_in, acme):
+    logged = message(acme, WEDNESDAY - timedelta(hours=1))
+    flag(acme, Rule.OUT_OF_HOURS, Severity.INFO, interaction=logged, summary="Late call")
+    assert "Late call" in section(get(signed_in, WEDNESDAY), "flags")
+    logged.delete()
+    assert "Late call" not in section(get(signed_in, WEDNESDAY), "flags")
+
+
 def test_a_renamed_client_shows_under_the_new_name(signed_in, acme):
     get(signed_in, WEDNESDAY)
     acme.name = "Acme Holdings"
