@@ -161,14 +161,14 @@ def snapshot(user, now: datetime, parts: dict[str, Part]) -> dict[str, Any]:
         entry = found.get(data_keys[name])
         version, rows_version = versions[name], versions[ROWS]
         if entry is not None:
-            kept_version, kept_rows_version, row_tokens, until, value = entry
+            kept_version, kept_rows_version, kept_tokens, until, value = entry
             if kept_version == version and (until is None or now < until):
                 if part.rows is None or kept_rows_version == rows_version:
                     values[name] = value
                     continue
-                fresh_tokens = _row_tokens(user.pk, row_tokens)
+                fresh_tokens = _row_tokens(user.pk, kept_tokens)
                 if fresh_tokens is not None and part.refresh is not None:
-                    stale = {c for c, t in fresh_tokens.items() if row_tokens.get(c) != t}
+                    stale = {c for c, t in fresh_tokens.items() if kept_tokens.get(c) != t}
                     value = part.refresh(value, stale) if stale else value
                     if value is not None:
                         values[name] = value

@@ -49,7 +49,7 @@ class FlagBoard:
         for severity, flags in self.groups.items():
             self.groups[severity] = [f for f in flags if f.client_id in rows]
             for f in self.groups[severity]:
-                f.client_row = rows[f.client_id]
+                f.client_row = rows[f.client_id]  # type: ignore[attr-defined]
 
     @property
     def total(self) -> int:
