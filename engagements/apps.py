@@ -9,25 +9,36 @@ class EngagementsConfig(AppConfig):
     def ready(self):
         from clients.changes import fields_changed
         from clients.models import Boundaries, Client, DayOff, FreelancerProfile, WorkingWindow
-        from engagements.dashboard_cache import changed_owner
+        from engagements import dashboard_cache
         from engagements.due import marked
         from engagements.models import ChangeRecord, EmailStatus, Engagement, Expectation, Flag
 
         fields_changed.connect(ChangeRecord.on_fields_changed, dispatch_uid="change-records")
 
-        # Saves and deletes of the rows the dashboard reads mark the owner's snapshot stale.
-        # Flags are only deleted with what they are about (a client, an expectation, a
-        # message), whose deletion says so; a receiver for each flag would also stop Django
-        # deleting them in one statement. ClientActivity is written in bulk only, and says so
-        # itself, as does Interaction.delete().
-        rows = (Client, Boundaries, Engagement, EmailStatus, WorkingWindow, DayOff)
-        for model in (*rows, Flag, FreelancerProfile):
-            post_save.connect(
-                changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
-            )
-        for model in (*rows, Expectation):
+        # Saves and deletes of the rows the dashboard reads mark the owner's snapshot stale:
+        # saves the part they show in (engagements/dashboard_cache.py), deletes every part, as
+        # a deletion's cascade may reach any. Flags are only deleted with what they are about (a
+        # client, an expectation, a message), whose deletion says so; a receiver for each flag
+        # would also stop Django deleting them in one statement. ClientActivity is written in
+        # bulk only, and says so itself, as does Interaction.delete().
+        saved = {
+            Client: dashboard_cache.changed_clients,
+            Boundaries: dashboard_cache.changed_client_row,
+            Engagement: dashboard_cache.changed_client_row,
+            Flag: dashboard_cache.changed_flags,
+            EmailStatus: dashboard_cache.changed_settings,
+            WorkingWindow: dashboard_cache.changed_settings,
+            DayOff: dashboard_cache.changed_settings,
+            FreelancerProfile: dashboard_cache.changed_owner,  # its defaults and zone: all
+        }
+        for model, receiver in saved.items():
+            post_save.connect(receiver, sender=model, dispatch_uid=f"dashboard:{model.__name__}")
+        deleted = (Client, Boundaries, Engagement, EmailStatus, WorkingWindow, DayOff, Expectation)
+        for model in deleted:
             post_delete.connect(
-                changed_owner, sender=model, dispatch_uid=f"dashboard:{model.__name__}"
+                dashboard_cache.changed_owner,
+                sender=model,
+                dispatch_uid=f"dashboard:{model.__name__}",
             )
 
         # Saves and deletes of the rows the rules read mark the client (or every client of the

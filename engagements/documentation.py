@@ -100,4 +100,4 @@ def _clear_flags(row: ChangeRecord | Expectation, about: Q, reference: str, at: 
         )
     )
     if cleared:
-        dashboard_cache.changed(owner_id)
+        dashboard_cache.changed(owner_id, dashboard_cache.FLAGS)

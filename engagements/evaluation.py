@@ -593,7 +593,7 @@ def evaluate(
             outcome = reconcile(p, findings)
             due.store(owner_id, {*marks, *p.clients}, marks, p.moments)
             if outcome.rows_written:
-                dashboard_cache.changed(owner_id)
+                dashboard_cache.changed(owner_id, dashboard_cache.FLAGS)
             events.announce_flags(Flag, owner_id, outcome.events)
             return outcome
     except IntegrityError:

@@ -112,14 +112,16 @@ class Owed:
         return (self.due is None, self.due or self.now, self.client.name.lower(), self.kind)
 
 
-def clients_at_a_glance(profile: FreelancerProfile) -> list[Glance]:
-    """Every client, by name, with the boundaries the rules use, where its log stands (from
-    ClientActivity: its latest interaction, the message waiting for a reply, its latest update)
-    and the start of its active engagement (1 query). Ended clients are there for their
-    remaining flags; the dashboard lists only the others."""
+def clients_at_a_glance(profile: FreelancerProfile, client_ids=None) -> list[Glance]:
+    """Every client (or those of `client_ids`), by name, with the boundaries the rules use, where
+    its log stands (from ClientActivity: its latest interaction, the message waiting for a reply,
+    its latest update) and the start of its active engagement (1 query). Ended clients are there
+    for their remaining flags; the dashboard lists only the others."""
     # The one-to-one rows joined by owner too, so that PostgreSQL reads the owner's rows by
     # index rather than hashing the whole table.
     mine = Q(owner_id=profile.user_id)
+    if client_ids is not None:
+        mine &= Q(pk__in=client_ids)
     rows = (
         Client.objects.filter(mine)
         .alias(

@@ -85,7 +85,7 @@ def resume_email(user, now=None) -> bool:
         paused_at=None, consecutive_failures=0
     )
     if resumed:
-        dashboard_cache.changed(owner_id)
+        dashboard_cache.changed(owner_id, dashboard_cache.SETTINGS)
         OutboundEmail.objects.filter(
             owner_id=owner_id, status=Status.QUEUED, attempts__gt=0, next_attempt_at__gt=now
         ).update(next_attempt_at=now)
@@ -102,7 +102,7 @@ def _record_failure(owner_id: int, error: str, now: datetime) -> bool:
         owner_id=owner_id, paused_at__isnull=True, consecutive_failures__gte=MAX_FAILURES
     ).update(paused_at=now)
     if paused:
-        dashboard_cache.changed(owner_id)
+        dashboard_cache.changed(owner_id, dashboard_cache.SETTINGS)
         log.warning("user %s: email paused after %s failed sends in a row", owner_id, MAX_FAILURES)
     return bool(paused)
 

@@ -36,7 +36,7 @@ def address_book_changed(sender: Any, instance: Client | Contact, **kwargs: Any)
 
 def mailbox_changed(sender: Any, instance: Mailbox, **kwargs: Any) -> None:
     """The dashboard shows failing mailboxes: a saved or deleted one may change that."""
-    dashboard_cache.changed(instance.owner_id)
+    dashboard_cache.changed(instance.owner_id, dashboard_cache.SETTINGS)
 
 
 def connect() -> None:

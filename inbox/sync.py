@@ -288,7 +288,7 @@ def _succeeded(
         first_sync_done=first_done,
     )
     if was_failing:
-        dashboard_cache.changed(mailbox.owner_id)
+        dashboard_cache.changed(mailbox.owner_id, dashboard_cache.SETTINGS)
 
 
 def _failed(
@@ -305,7 +305,7 @@ def _failed(
     )
     log.warning("Mailbox %s failed (%s), try %s", mailbox.pk, error.kind, failures)
     if not was_failing:
-        dashboard_cache.changed(mailbox.owner_id)
+        dashboard_cache.changed(mailbox.owner_id, dashboard_cache.SETTINGS)
 
 
 def _forget_old_unknown(owner_id: int, now: datetime) -> None:

@@ -163,7 +163,7 @@ class Flag(Owned):
             if done and changes.get("state") == self.State.RESOLVED:
                 events.announce_flags(Flag, self.owner_id, [(events.FLAG_RESOLVED, self.pk)])
         if done:
-            dashboard_cache.changed(self.owner_id)
+            dashboard_cache.changed(self.owner_id, dashboard_cache.FLAGS)
             ClientActivity.mark_due([self.client_id])
             for name, value in changes.items():
                 setattr(self, name, value)

@@ -47,9 +47,11 @@ class InteractionQuerySet(OwnedQuerySet):
 
     def delete(self):
         with transaction.atomic():
-            clients = set(self.values_list("client_id", flat=True))
+            rows = set(self.values_list("client_id", "owner_id"))
             deleted = super().delete()
-            ClientActivity.refresh(clients)
+            ClientActivity.refresh(client_id for client_id, _ in rows)
+            for owner_id in {owner_id for _, owner_id in rows}:  # flags about them went too
+                dashboard_cache.changed(owner_id, dashboard_cache.FLAGS)
         return deleted
 
     def counts_by_client(self) -> "models.QuerySet[Interaction, dict[str, Any]]":
@@ -226,6 +228,7 @@ class Interaction(Owned):
         with transaction.atomic():
             deleted = super().delete(*args, **kwargs)
             ClientActivity.refresh([self.client_id])
+            dashboard_cache.changed(self.owner_id, dashboard_cache.FLAGS)  # flags about it too
         return deleted
 
 
@@ -333,4 +336,4 @@ class ClientActivity(Owned):
                 update_fields=["last_interaction", "awaiting_reply", "last_update_at", "due_at"],
             )
             for owner_id in {owner_id for _, owner_id, *_ in rows}:
-                dashboard_cache.changed(owner_id)
+                dashboard_cache.changed(owner_id, clients=[r[0] for r in rows if r[1] == owner_id])

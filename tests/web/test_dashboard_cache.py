@@ -81,6 +81,38 @@ def test_a_snoozed_flag_goes_and_comes_back_when_its_snooze_ends(signed_in, acme
     assert "Quiet for too long" in section(back, "flags")
 
 
+def test_a_message_logged_reads_that_clients_row_again_and_keeps_the_rest(
+    signed_in, acme, profile, django_assert_num_queries
+):
+    other = ClientFactory(owner=profile.user, name="Bolt")
+    flag(other, summary="Quiet for too long")
+    get(signed_in, WEDNESDAY)
+    message(acme, WEDNESDAY - timedelta(hours=1), needs_reply=True, summary="Can we talk?")
+    with django_assert_num_queries(WARM_QUERIES + 1):  # the rows of Acme's group of clients
+        html = get(signed_in, WEDNESDAY)
+    assert "Can we talk?" in section(html, "owed")
+    assert "Quiet for too long" in section(html, "flags")
+
+
+def test_a_flag_written_reads_the_flag_board_again_and_keeps_the_clients(
+    signed_in, acme, django_assert_num_queries
+):
+    get(signed_in, WEDNESDAY)
+    flag(acme, summary="Quiet for too long")
+    with django_assert_num_queries(WARM_QUERIES + 2):  # the flag board's two
+        html = get(signed_in, WEDNESDAY)
+    assert "Quiet for too long" in section(html, "flags")
+    assert "Acme" in section(html, "clients")
+
+
+def test_a_deleted_message_takes_its_flag_off_the_dashboard(signed_in, acme):
+    logged = message(acme, WEDNESDAY - timedelta(hours=1))
+    flag(acme, Rule.OUT_OF_HOURS, Severity.INFO, interaction=logged, summary="Late call")
+    assert "Late call" in section(get(signed_in, WEDNESDAY), "flags")
+    logged.delete()
+    assert "Late call" not in section(get(signed_in, WEDNESDAY), "flags")
+
+
 def test_a_renamed_client_shows_under_the_new_name(signed_in, acme):
     get(signed_in, WEDNESDAY)
     acme.name = "Acme Holdings"
@@ -154,9 +186,10 @@ def test_a_change_seen_from_another_process_before_its_commit_is_not_kept(signed
     """A page read between the write and its commit computes from the old rows; the token
     replaced again on commit means that page's rows are not used afterwards."""
     get(signed_in, WEDNESDAY)
-    stale_version = cache.get(dashboard_cache._version_key(acme.owner_id))
+    stale = tokens(acme.owner_id)
     dashboard_cache.changed(acme.owner_id)  # outside a transaction: at once and "on commit"
-    assert cache.get(dashboard_cache._version_key(acme.owner_id)) != stale_version
+    fresh = tokens(acme.owner_id)
+    assert all(fresh[part] != stale[part] for part in dashboard_cache.PARTS)
 
 
 def test_the_dashboard_works_while_the_cache_is_down(signed_in, acme, settings):
@@ -205,7 +238,7 @@ def test_rows_kept_in_redis_are_shared_and_replaced_on_change(
             "KEY_PREFIX": f"test-{acme.owner_id}-{acme.pk}",
         }
     }
-    cache.delete(dashboard_cache._version_key(acme.owner_id))
+    cache.delete_many([dashboard_cache._version_key(acme.owner_id, p) for p in tokens(0)])
     message(acme, WEDNESDAY - timedelta(days=2), needs_reply=True)
     get(signed_in, WEDNESDAY)
     with django_assert_num_queries(WARM_QUERIES):
@@ -214,10 +247,16 @@ def test_rows_kept_in_redis_are_shared_and_replaced_on_change(
     assert "Reply owed" in section(get(signed_in, WEDNESDAY), "flags")
 
 
-def test_a_profile_row_change_replaces_the_token(profile):
-    before = cache.get(dashboard_cache._version_key(profile.user_id))
+def test_a_profile_row_change_replaces_every_token(profile):
+    before = tokens(profile.user_id)
     FreelancerProfile.objects.get(pk=profile.pk).save()
-    assert cache.get(dashboard_cache._version_key(profile.user_id)) not in (None, before)
+    after = tokens(profile.user_id)
+    assert all(after[p] not in (None, before[p]) for p in dashboard_cache.PARTS)
+
+
+def tokens(owner_id: int) -> dict[str, str | None]:
+    parts = (*dashboard_cache.PARTS, dashboard_cache.ROWS)
+    return {p: cache.get(dashboard_cache._version_key(owner_id, p)) for p in parts}
 
 
 def section_now(html: str) -> str:

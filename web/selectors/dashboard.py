@@ -42,6 +42,15 @@ class FlagBoard:
     per_client: Counter = field(default_factory=Counter)
     update_flagged: set = field(default_factory=set)  # clients with a live update-owed flag
 
+    def attach(self, glances: list[Glance]) -> None:
+        """Give each flag shown its client's row as `flag.client_row` (from the clients at a
+        glance, kept apart from the flags), and drop any whose client is not among them."""
+        rows = {g.client.pk: g.client for g in glances}
+        for severity, flags in self.groups.items():
+            self.groups[severity] = [f for f in flags if f.client_id in rows]
+            for f in self.groups[severity]:
+                f.client_row = rows[f.client_id]  # type: ignore[attr-defined]
+
     @property
     def total(self) -> int:
         return self.totals.total()
@@ -52,11 +61,11 @@ class FlagBoard:
 
 
 def flag_board(
-    owner_id: int, now: datetime, clients: dict, *, limit: int | None = FLAGS_PER_SEVERITY
+    owner_id: int, now: datetime, *, limit: int | None = FLAGS_PER_SEVERITY
 ) -> FlagBoard:
     """The owner's flags: counts per client (1 query, a row per client) and the flags to show,
-    at most `limit` per severity, most pressing first (1 query). Each flag gets its client as
-    `flag.client_row` from `clients` (id → ClientRow, every client of the owner), not a join."""
+    at most `limit` per severity, most pressing first (1 query). The board's `attach()` gives
+    them their clients' rows."""
     mine = Flag.objects.owned_by(owner_id)
     hidden = Q(state=Flag.State.SNOOZED, snoozed_until__gt=now)
     shown = {s: Count("pk", filter=Q(severity=s) & ~hidden) for s in SEVERITIES}
@@ -75,8 +84,6 @@ def flag_board(
     totals, per_client = [0] * len(SEVERITIES), Counter()
     snoozed, wakes, update_flagged = 0, [], set()
     for client_id, breach, warning, info, asleep, wake, updates in counts:
-        if client_id not in clients:
-            continue
         if updates:
             update_flagged.add(client_id)
         if asleep:
@@ -98,10 +105,16 @@ def flag_board(
         flags = flags.annotate(row=row).filter(row__lte=limit)
     groups = defaultdict(list)
     for flag in flags:
-        if flag.client_id in clients:
-            flag.client_row = clients[flag.client_id]
-            groups[flag.severity].append(flag)
+        groups[flag.severity].append(flag)
     totals = +Counter(dict(zip(SEVERITIES, totals, strict=True)))
     return FlagBoard(
         dict(groups), totals, snoozed, min(wakes, default=None), per_client, update_flagged
     )
+
+
+def glances_again(profile, glances: list[Glance], client_ids: set[int]) -> list[Glance] | None:
+    """`glances` with those of `client_ids` read again (1 query); None if one of them is gone."""
+    fresh = {g.client.pk: g for g in clients_at_a_glance(profile, client_ids)}
+    if len(fresh) != len(client_ids):
+        return None
+    return [fresh.get(g.client.pk, g) for g in glances]

@@ -59,18 +59,16 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
     """Everything the live part of the page shows (header, owed now, flags, clients)."""
     now = now or timezone.now()
     profile = request.profile
-    if "flags" in expand:
-        rows = read_rows(profile, now, flag_limit=None)
-    else:
-        rows = dashboard_cache.snapshot(
-            request.user,
-            now,
-            lambda: read_rows(profile, now),
-            lambda r: r.board.next_wake,
-            shape=ROWS_SHAPE,
-        )
-    every, board = rows.clients, rows.board
-    calendar = profile.calendar(windows=rows.windows, days_off=rows.days_off)
+    parts = rows_of(profile, now)
+    if "flags" in expand:  # every flag: read afresh, not kept
+        del parts[dashboard_cache.FLAGS]
+    values = dashboard_cache.snapshot(request.user, now, parts)
+    settings, every = values[dashboard_cache.SETTINGS], values[dashboard_cache.CLIENTS]
+    board = values.get(dashboard_cache.FLAGS) or selectors.flag_board(
+        profile.user_id, now, limit=None
+    )
+    board.attach(every)
+    calendar = profile.calendar(windows=settings.windows, days_off=settings.days_off)
     thresholds = Thresholds.of(profile)
     ended = Client.Status.ENDED.value
     glances = [g for g in every if g.client.status != ended]
@@ -97,8 +95,8 @@ def dashboard_context(request, expand=frozenset(), *, now=None) -> dict:
         "profile": profile,
         "now": now,
         "working_status": words.working_status(calendar),
-        "email_paused": rows.email_paused,
-        "failing_mailboxes": [m for m in rows.failing_mailboxes if m.worth_telling(now)],
+        "email_paused": settings.email_paused,
+        "failing_mailboxes": [m for m in settings.failing_mailboxes if m.worth_telling(now)],
         "owed": [owed_row(item, words, client_urls) for item in owed_shown],
         "owed_total": len(owed),
         "board": board,
@@ -167,37 +165,45 @@ def flag_row(flag: Flag, words, flag_urls, client_urls) -> dict:
 
 
 @dataclass
-class Rows:
-    """What the dashboard reads from the database (7 queries), kept by dashboard_cache until one
-    of them changes or the first snoozed flag comes back."""
+class Settings:
+    """The freelancer's own rows the dashboard reads (4 queries)."""
 
-    clients: list[selectors.Glance]  # every client, ended ones too (for their flags)
-    board: selectors.FlagBoard
     windows: list[Window]
     days_off: list[date]
     email_paused: bool
     failing_mailboxes: list[FailingMailbox]
 
 
-ROWS_SHAPE = dashboard_cache.shape_of(
-    Rows,
-    selectors.Glance,
-    selectors.ClientRow,
-    selectors.LastContact,
-    selectors.FlagBoard,
-    Flag,
-    Window,
-    FailingMailbox,
+# What the dashboard reads from the database (7 queries), in three parts that dashboard_cache
+# keeps until one of them changes (the flag board: or until the first snoozed flag comes back).
+SETTINGS_SHAPE = dashboard_cache.shape_of(Settings, Window, FailingMailbox)
+CLIENTS_SHAPE = dashboard_cache.shape_of(
+    selectors.Glance, selectors.ClientRow, selectors.LastContact
 )
+FLAGS_SHAPE = dashboard_cache.shape_of(selectors.FlagBoard, Flag)
 
 
-def read_rows(profile, now, flag_limit=selectors.FLAGS_PER_SEVERITY) -> Rows:
-    every = selectors.clients_at_a_glance(profile)
-    return Rows(
-        every,
-        selectors.flag_board(
-            profile.user_id, now, {g.client.pk: g.client for g in every}, limit=flag_limit
+def rows_of(profile, now) -> dict[str, dashboard_cache.Part]:
+    return {
+        dashboard_cache.SETTINGS: dashboard_cache.Part(
+            lambda: read_settings(profile), SETTINGS_SHAPE
         ),
+        dashboard_cache.CLIENTS: dashboard_cache.Part(
+            lambda: selectors.clients_at_a_glance(profile),
+            CLIENTS_SHAPE,
+            rows=lambda glances: [g.client.pk for g in glances],
+            refresh=lambda glances, ids: selectors.glances_again(profile, glances, ids),
+        ),
+        dashboard_cache.FLAGS: dashboard_cache.Part(
+            lambda: selectors.flag_board(profile.user_id, now),
+            FLAGS_SHAPE,
+            good_until=lambda board: board.next_wake,
+        ),
+    }
+
+
+def read_settings(profile) -> Settings:
+    return Settings(
         [Window(w.weekday, w.start, w.end) for w in profile.working_windows.all()],
         list(profile.days_off.values_list("date", flat=True)),
         sender.email_paused(profile.user_id),

@@ -157,7 +157,7 @@ def hours_editor(request) -> HoursEditor:
                     WorkingWindow(profile=profile, weekday=w.weekday, start=w.start, end=w.end)
                     for w in windows
                 )
-                dashboard_cache.changed(request.user.pk)
+                dashboard_cache.changed(request.user.pk, dashboard_cache.SETTINGS)
                 evaluate_soon(request.user.pk)
             messages.success(request, "Working hours saved.")
             if not windows:
