@@ -163,6 +163,7 @@ class BusinessCalendar:
         # Answers to add_working_time/add_working_days: a calendar never changes (its inputs
         # are its identity), and the dashboard and every pass ask the same questions again.
         self._sums: dict[tuple[str, datetime, object], datetime | None] = {}
+        self._between: dict[tuple[datetime, datetime], timedelta] = {}
 
     def is_working_day(self, day: date) -> bool:
         """Whether the local date has a window, isn't a holiday/day off, and exists locally."""
@@ -187,8 +188,16 @@ class BusinessCalendar:
             yield max(s, start), min(e, end)
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
-        """Total working time in ``[start, end)``; zero when ``end <= start``."""
-        return sum((e - s for s, e in self.working_intervals(start, end)), timedelta())
+        """Total working time in ``[start, end)``; zero when ``end <= start``. Remembered, as the
+        evaluation pass asks it twice per cadence (when it changes, and what it says now)."""
+        key = (_utc(start), _utc(end))
+        if (known := self._between.get(key)) is None:
+            if len(self._between) >= SUMS_KEPT:
+                self._between.clear()
+            known = self._between[key] = sum(
+                (e - s for s, e in self.working_intervals(start, end)), timedelta()
+            )
+        return known
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime | None:
         """Earliest ``t >= start`` with ``amount`` of working time in ``[start, t)``.

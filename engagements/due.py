@@ -83,7 +83,7 @@ def store(
     """Keep each evaluated client's next moment (none: nothing will change by itself), where no
     write has marked it since `marks` were read. Clients without a row get one."""
     evaluated = sorted(set(evaluated))
-    kept = [c for c in evaluated if c in marks]
+    kept = [c for c in evaluated if c in marks and marks[c] != moments.get(c)]
     for start in range(0, len(kept), CHUNK):
         chunk = kept[start : start + CHUNK]
         unchanged = reduce(
