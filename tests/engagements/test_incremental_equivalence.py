@@ -263,7 +263,7 @@ history = st.lists(
 
 @pytest.mark.django_db
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
