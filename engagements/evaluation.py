@@ -484,7 +484,7 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
         Q(state__in=[Flag.State.OPEN, Flag.State.ACKNOWLEDGED, Flag.State.SNOOZED])
         & (~Q(rule__in=ACKNOWLEDGE_CLEARS) | Q(state=Flag.State.SNOOZED))
     )
-    if p.scoped:  # an ended client in scope keeps no flags
+    if p.scope is not None:  # an ended client in scope keeps no flags
         live = live.filter(client_id__in=p.scope)
     existing = {(f.rule, f.subject): f for f in live}
     for f in existing.values():
