@@ -1,9 +1,9 @@
 """One evaluation pass for one freelancer: a set-based query per rule, then reconcile the flags.
 
-SQL narrows the candidates (for example "asked at least 75 % of the shortest reply window ago,
-in wall-clock time", since working time never runs faster than the wall clock); the pure
-functions in engagements/rules.py do the business-time arithmetic for those candidates only.
-The number of queries does not depend on the number of clients.
+SQL narrows the candidates (for example the messages still waiting for a reply, the recent log
+for the contact rules); the pure functions in engagements/rules.py do the business-time
+arithmetic for those candidates only. The number of queries does not depend on the number of
+clients.
 
 As they go, the finders note for each client the earliest moment at which a verdict can change
 without new data (`Pass.soon`); the pass stores it (engagements/due.py), and the beat's pass then
