@@ -25,6 +25,7 @@ from datetime import datetime
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import Case, DateTimeField, Q, Value, When
 from django.db.models.functions import Cast
 
@@ -54,10 +55,12 @@ def due_clients(now: datetime) -> dict[int, list[int]]:
     due = defaultdict(list)
     rows = (
         ClientActivity.objects.filter(due_at__lte=now)
+        .order_by()  # SQLite takes no ORDER BY inside a UNION
         .values_list("owner_id", "client_id")
         .union(
             Client.objects.filter(activity__isnull=True)
             .exclude(status=Client.Status.ENDED)
+            .order_by()
             .values_list("owner_id", "pk")
         )
     )
@@ -95,12 +98,13 @@ def store(
                 for c in chunk
             ),
         )
-        ClientActivity.objects.filter(unchanged).update(
-            due_at=Cast(  # a CASE of NULLs alone would be text to PostgreSQL
-                Case(*(When(client_id=c, then=Value(moments.get(c))) for c in chunk)),
-                DateTimeField(),
-            )
+        moment = Case(
+            *(When(client_id=c, then=Value(moments.get(c))) for c in chunk),
+            output_field=DateTimeField(),
         )
+        if connection.vendor == "postgresql":  # a CASE of NULLs alone would be text to it
+            moment = Cast(moment, DateTimeField())
+        ClientActivity.objects.filter(unchanged).update(due_at=moment)
     new = [c for c in evaluated if c not in marks]
     if new:
         # A write creating the row meanwhile wins: its client stays due.
