@@ -102,9 +102,11 @@ def store(
             *(When(client_id=c, then=Value(moments.get(c))) for c in chunk),
             output_field=DateTimeField(),
         )
-        if connection.vendor == "postgresql":  # a CASE of NULLs alone would be text to it
-            moment = Cast(moment, DateTimeField())
-        ClientActivity.objects.filter(unchanged).update(due_at=moment)
+        # A CASE of NULLs alone would be text to PostgreSQL; SQLite would store the cast as
+        # other text than its datetimes.
+        ClientActivity.objects.filter(unchanged).update(
+            due_at=Cast(moment, DateTimeField()) if connection.vendor == "postgresql" else moment
+        )
     new = [c for c in evaluated if c not in marks]
     if new:
         # A write creating the row meanwhile wins: its client stays due.
