@@ -46,6 +46,14 @@ def update(instance: Any, changes: dict[str, Any]) -> None:
     instance.save()
 
 
+def filtered(rows: QuerySet[Any], filters: Any, lookups: dict[str, str]) -> QuerySet[Any]:
+    """`rows` narrowed by each filter given: {filter name: field lookup}."""
+    for name, lookup in lookups.items():
+        if (value := getattr(filters, name)) is not None:
+            rows = rows.filter(**{lookup: value})
+    return rows
+
+
 def listed(rows: QuerySet[Any], paging: s.Paging, by: str = "pk") -> dict[str, Any]:
     items, next_cursor = page(rows, paging.cursor, paging.limit, by)
     return {"items": items, "next_cursor": next_cursor}
@@ -184,18 +192,18 @@ def edit_engagement(request: HttpRequest, engagement_id: s.Id, data: s.Engagemen
 def list_expectations(
     request: HttpRequest, filters: Query[s.ExpectationFilters], paging: Query[s.Paging]
 ) -> Any:
-    rows = mine(Expectation, request)
-    for name, lookup in (
-        ("client", "client_id"),
-        ("engagement", "engagement_id"),
-        ("status", "status"),
-        ("owed_by", "owed_by"),
-        ("due_after", "due__gte"),
-        ("due_before", "due__lt"),
-    ):
-        value = getattr(filters, name)
-        if value is not None:
-            rows = rows.filter(**{lookup: value})
+    rows = filtered(
+        mine(Expectation, request),
+        filters,
+        {
+            "client": "client_id",
+            "engagement": "engagement_id",
+            "status": "status",
+            "owed_by": "owed_by",
+            "due_after": "due__gte",
+            "due_before": "due__lt",
+        },
+    )
     return listed(rows, paging)
 
 
@@ -278,16 +286,11 @@ def get_interaction(request: HttpRequest, interaction_id: s.Id) -> Any:
 
 @router.get("/flags", response={200: s.FlagPage, **ERRORS}, tags=["flags"])
 def list_flags(request: HttpRequest, filters: Query[s.FlagFilters], paging: Query[s.Paging]) -> Any:
-    rows = mine(Flag, request)
-    for name, lookup in (
-        ("client", "client_id"),
-        ("state", "state"),
-        ("severity", "severity"),
-        ("rule", "rule"),
-    ):
-        value = getattr(filters, name)
-        if value is not None:
-            rows = rows.filter(**{lookup: value})
+    rows = filtered(
+        mine(Flag, request),
+        filters,
+        {"client": "client_id", "state": "state", "severity": "severity", "rule": "rule"},
+    )
     return listed(rows, paging)
 
 

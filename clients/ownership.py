@@ -7,6 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 
+def owner_of(instance: Any) -> int | None:
+    """The user a row belongs to: its owner; the profile's user; the user of the profile of a
+    working window or day off."""
+    owner_id = getattr(instance, "owner_id", None) or getattr(instance, "user_id", None)
+    if owner_id is None and getattr(instance, "profile_id", None):
+        owner_id = instance.profile.user_id
+    return owner_id
+
+
 class OwnedQuerySet(models.QuerySet):
     def owned_by(self, user: object) -> Self:
         return self.filter(owner=user)

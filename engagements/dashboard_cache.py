@@ -32,6 +32,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from clients.ownership import owner_of
+
 log = logging.getLogger(__name__)
 
 KEPT = timedelta(minutes=15)  # an unused snapshot expires after this
@@ -234,41 +236,32 @@ def shape_of(*classes: type) -> str:
     return hashlib.sha256(repr(names).encode()).hexdigest()[:12]
 
 
-def _owner_of(instance) -> int | None:
-    """Rows with an owner; the profile (its user); working windows and days off (their
-    profile's user)."""
-    owner_id = getattr(instance, "owner_id", None) or getattr(instance, "user_id", None)
-    if owner_id is None and getattr(instance, "profile_id", None):
-        owner_id = instance.profile.user_id
-    return owner_id
-
-
 # Signal receivers: a row the dashboard reads was saved or deleted.
 
 
 def changed_owner(sender, instance, **kwargs):
     """Every part (a deletion, whose cascade may reach any of them; the profile)."""
-    if owner_id := _owner_of(instance):
+    if owner_id := owner_of(instance):
         changed(owner_id)
 
 
 def changed_settings(sender, instance, **kwargs):
-    if owner_id := _owner_of(instance):
+    if owner_id := owner_of(instance):
         changed(owner_id, SETTINGS)
 
 
 def changed_clients(sender, instance, **kwargs):
     """A client saved: its name orders the list, so the whole part."""
-    if owner_id := _owner_of(instance):
+    if owner_id := owner_of(instance):
         changed(owner_id, CLIENTS)
 
 
 def changed_client_row(sender, instance, **kwargs):
     """A row about one client (its boundaries, an engagement): that client's row."""
-    if owner_id := _owner_of(instance):
+    if owner_id := owner_of(instance):
         changed(owner_id, clients=[instance.client_id])
 
 
 def changed_flags(sender, instance, **kwargs):
-    if owner_id := _owner_of(instance):
+    if owner_id := owner_of(instance):
         changed(owner_id, FLAGS)

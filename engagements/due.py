@@ -30,6 +30,7 @@ from django.db.models import Case, DateTimeField, Q, Value, When
 from django.db.models.functions import Cast
 
 from clients.models import Client
+from clients.ownership import owner_of
 from engagements.models import ClientActivity
 
 CHUNK = 200  # clients per conditional update (SQLite allows 999 parameters)
@@ -42,10 +43,8 @@ def marked(sender, instance, **kwargs) -> None:
         ClientActivity.mark_due([instance.pk])
     elif client_id := getattr(instance, "client_id", None):
         ClientActivity.mark_due([client_id])
-    elif owner_id := getattr(instance, "user_id", None):
+    elif owner_id := owner_of(instance):
         ClientActivity.mark_owner_due(owner_id)
-    elif getattr(instance, "profile_id", None):
-        ClientActivity.mark_owner_due(instance.profile.user_id)
 
 
 def due_clients(now: datetime) -> dict[int, list[int]]:
