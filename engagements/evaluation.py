@@ -18,10 +18,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from clients.business_time import BusinessCalendar
 from clients.models import Boundaries, Client, FreelancerProfile
@@ -495,9 +496,7 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
     for finding in findings:
         flag = existing.pop((finding.rule, finding.subject), None)
         if flag is None:
-            new.append(
-                Flag(owner_id=p.owner_id, opened_at=p.now, last_seen_at=p.now, **finding.__dict__)
-            )
+            new.append(finding)
         else:
             escalated = finding.severity == Severity.BREACH != flag.severity
             changed = update_flag(flag, finding, p.now)
@@ -508,19 +507,9 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
                 out.reopened += Flag.objects.filter(pk=flag.pk, state=Flag.State.SNOOZED).update(
                     state=Flag.State.OPEN
                 )
-    new = without_dismissed(p.owner_id, new)
-    if new:
-        # Another worker may raise the same flag at the same moment: the constraint keeps one.
-        Flag.objects.bulk_create(new, ignore_conflicts=True)
-        # Those of ours that went in (not another pass's, were it to judge the same instant).
-        ours = {(f.rule, f.subject) for f in new}
-        raised = Flag.objects.filter(
-            owner_id=p.owner_id, opened_at=p.now, subject__in={subject for _, subject in ours}
-        ).values_list("pk", "rule", "subject")
-        for pk, rule, subject in raised:
-            if (rule, subject) in ours:
-                out.raised[rule] += 1
-                out.events.append((events.FLAG_RAISED, pk))
+    for pk, rule in raise_flags(p.owner_id, p.now, without_dismissed(p.owner_id, new)):
+        out.raised[rule] += 1
+        out.events.append((events.FLAG_RAISED, pk))
     for flag in existing.values():
         if flag.rule not in ACKNOWLEDGE_CLEARS:
             resolved = Flag.objects.filter(pk=flag.pk, state=flag.state).update(
@@ -536,7 +525,7 @@ def reconcile(p: Pass, findings: list[rules.Finding]) -> Outcome:
     return out
 
 
-def without_dismissed(owner_id: int, new: list[Flag]) -> list[Flag]:
+def without_dismissed(owner_id: int, new: list[rules.Finding]) -> list[rules.Finding]:
     """Leave out what the freelancer resolved by hand while it still held: the same rule, subject
     and start at the same severity stays resolved. A new episode (a new unanswered message, a
     new update cycle) or a worse severity raises a new flag. One query, only when there is news."""
@@ -553,6 +542,54 @@ def without_dismissed(owner_id: int, new: list[Flag]) -> list[Flag]:
     if not dismissed:
         return new
     return [f for f in new if (f.rule, f.subject, f.since, f.severity) not in dismissed]
+
+
+def raise_flags(owner_id: int, now: datetime, findings: list[rules.Finding]) -> list[tuple]:
+    """Open a flag for each finding; [(pk, rule)] of those that went in. Another worker may raise
+    the same flag at the same moment: the partial unique constraint keeps one (ON CONFLICT DO
+    NOTHING), and only the rows this call inserted are returned."""
+    if not findings:
+        return []
+    if connection.vendor == "postgresql":
+        return _copy_flags(owner_id, now, findings)
+    Flag.objects.bulk_create(
+        [Flag(owner_id=owner_id, opened_at=now, last_seen_at=now, **f.__dict__) for f in findings],
+        ignore_conflicts=True,
+    )
+    ours = {(f.rule, f.subject) for f in findings}
+    raised = Flag.objects.filter(
+        owner_id=owner_id, opened_at=now, subject__in={subject for _, subject in ours}
+    ).values_list("pk", "rule", "subject")
+    return [(pk, rule) for pk, rule, subject in raised if (rule, subject) in ours]
+
+
+FLAG_FIELDS = [f for f in Flag._meta.concrete_fields if not f.primary_key]
+
+
+def _copy_flags(owner_id: int, now: datetime, findings: list[rules.Finding]) -> list[tuple]:
+    """PostgreSQL: COPY the new rows into a temporary table, then move them across in one
+    INSERT … ON CONFLICT DO NOTHING RETURNING. A first pass raises about 1,500 flags per
+    freelancer; this takes a third of the time of bulk_create, which prepares every value in
+    Python (docs/decisions/0051-new-flags-copied-in.md)."""
+    columns = ", ".join(f.column for f in FLAG_FIELDS)
+    row = {f.attname: f.get_default() for f in FLAG_FIELDS}
+    row |= {"owner_id": owner_id, "opened_at": now, "last_seen_at": now}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS new_flag ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM engagements_flag WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY new_flag ({columns}) FROM STDIN") as copy:
+            for finding in findings:
+                row |= finding.__dict__
+                row["figures"] = Jsonb(finding.figures)
+                copy.write_row([row[f.attname] for f in FLAG_FIELDS])
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM new_flag RETURNING {columns}) "
+            f"INSERT INTO engagements_flag ({columns}) SELECT {columns} FROM moved "
+            "ON CONFLICT DO NOTHING RETURNING id, rule"
+        )
+        return cursor.fetchall()
 
 
 def update_flag(flag: Flag, finding: rules.Finding, now: datetime) -> int:
