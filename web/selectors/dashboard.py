@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, F, Min, Q
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
 
+from clients.sql import converted
 from engagements.models import Flag, Rule, Severity
 from engagements.owed import (  # noqa: F401 (the dashboard's view reads them from here)
     ClientRow,
@@ -63,53 +61,60 @@ class FlagBoard:
 def flag_board(
     owner_id: int, now: datetime, *, limit: int | None = FLAGS_PER_SEVERITY
 ) -> FlagBoard:
-    """The owner's flags: counts per client (1 query, a row per client) and the flags to show,
-    at most `limit` per severity, most pressing first (1 query). The board's `attach()` gives
-    them their clients' rows."""
-    mine = Flag.objects.owned_by(owner_id)
-    hidden = Q(state=Flag.State.SNOOZED, snoozed_until__gt=now)
-    shown = {s: Count("pk", filter=Q(severity=s) & ~hidden) for s in SEVERITIES}
-    counts = (
-        mine.live()
-        .values("client_id")
-        .annotate(
-            **shown,
-            snoozed=Count("pk", filter=hidden),
-            wakes=Min("snoozed_until", filter=hidden),
-            updates=Count("pk", filter=Q(rule=Rule.UPDATE_OWED)),
-        )
-        .order_by()
-        .values_list("client_id", *shown, "snoozed", "wakes", "updates")
-    )
-    totals, per_client = [0] * len(SEVERITIES), Counter()
-    snoozed, wakes, update_flagged = 0, [], set()
-    for client_id, breach, warning, info, asleep, wake, updates in counts:
-        if updates:
-            update_flagged.add(client_id)
-        if asleep:
-            snoozed += asleep
-            wakes.append(wake)
-        per_client[client_id] = breach + warning + info
-        totals[0] += breach
-        totals[1] += warning
-        totals[2] += info
+    """The owner's flags: counts per client (1 query) and the flags to show, at most `limit`
+    per severity (all when None), most pressing first (1 query). The board's `attach()` gives
+    them their clients' rows.
 
-    pressing = [F("breach_at").asc(nulls_last=True), F("opened_at").desc(), F("pk").desc()]
-    flags = mine.visible(now).order_by(*pressing)
-    if limit is not None and connection.features.supports_slicing_ordering_in_compound:
-        # Each severity's first few, read in the order of the (owner, severity, …) index.
-        first, *rest = (flags.filter(severity=s)[:limit] for s in SEVERITIES)
-        flags = first.union(*rest, all=True)
-    elif limit is not None:  # SQLite: number the rows of each severity instead
-        row = Window(RowNumber(), partition_by=[F("severity")], order_by=pressing)
-        flags = flags.annotate(row=row).filter(row__lte=limit)
+    Both queries are written in SQL: the dashboard reads them again after every change to a
+    flag, and building them with the ORM cost twice what running them does
+    (docs/decisions/0054-hot-reads-in-sql.md)."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    totals, per_client = Counter(), Counter()
+    snoozed, wakes, update_flagged = 0, [], set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            COUNTS, [Flag.State.SNOOZED, at, Rule.UPDATE_OWED, owner_id, Flag.State.RESOLVED]
+        )
+        rows = converted(cursor.fetchall(), [None] * 5 + [Flag._meta.get_field("snoozed_until")])
+        for client_id, severity, hidden, updates, n, wake in rows:
+            if updates:
+                update_flagged.add(client_id)
+            if hidden:
+                snoozed += n
+                wakes.append(wake)
+            else:
+                per_client[client_id] += n
+                totals[severity] += n
+    visible = [Flag.State.OPEN, Flag.State.ACKNOWLEDGED, Flag.State.SNOOZED, at]
+    shown = limit if limit is not None else max(totals.values(), default=0)
+    params = [p for s in SEVERITIES for p in (owner_id, s, *visible, shown)]
     groups = defaultdict(list)
-    for flag in flags:
+    for flag in Flag.objects.raw(PRESSING, params):
         groups[flag.severity].append(flag)
-    totals = +Counter(dict(zip(SEVERITIES, totals, strict=True)))
     return FlagBoard(
-        dict(groups), totals, snoozed, min(wakes, default=None), per_client, update_flagged
+        dict(groups), +totals, snoozed, min(wakes, default=None), per_client, update_flagged
     )
+
+
+_FLAG = Flag._meta.db_table
+# Live flags per client, severity, whether snoozed out of sight and whether about updates.
+COUNTS = f"""
+    SELECT client_id, severity, (state = %s AND snoozed_until > %s), rule = %s, COUNT(*),
+           MIN(snoozed_until)
+    FROM {_FLAG} WHERE owner_id = %s AND state <> %s GROUP BY 1, 2, 3, 4
+"""
+# The first few flags of each severity that the dashboard lists (FlagQuerySet.visible), in the
+# order of the flag_pressing index; a subquery each, which both PostgreSQL and SQLite take.
+_COLUMNS = ", ".join(f.column for f in Flag._meta.concrete_fields)
+PRESSING = " UNION ALL ".join(
+    f"""SELECT * FROM (
+        SELECT {_COLUMNS} FROM {_FLAG}
+        WHERE owner_id = %s AND severity = %s
+          AND (state IN (%s, %s) OR (state = %s AND snoozed_until <= %s))
+        ORDER BY breach_at ASC NULLS LAST, opened_at DESC, id DESC LIMIT %s
+    ) AS {severity}"""
+    for severity in SEVERITIES
+)
 
 
 def glances_again(profile, glances: list[Glance], client_ids: set[int]) -> list[Glance] | None:
