@@ -140,9 +140,12 @@ def test_flags_raised_escalated_and_resolved_are_delivered(acme, endpoint, recei
     log(acme, at=friday_13, needs_reply=True)
     WebhookDelivery.objects.all().delete()
 
-    evaluate(profile.user_id, now=T + timedelta(hours=1))  # 6.5 of 8 working hours: amber
-    evaluate(profile.user_id, now=T + timedelta(hours=3))  # past 8: red
-    Flag.objects.get(rule=Rule.REPLY_OWED).resolve("Called them")
+    # Each step at its own moment: the deliveries it queues fall due when it happens.
+    with time_machine.travel(T + timedelta(hours=1), tick=False):
+        evaluate(profile.user_id)  # 6.5 of 8 working hours: amber
+    with time_machine.travel(T + timedelta(hours=3), tick=False):
+        evaluate(profile.user_id)  # past 8: red
+        Flag.objects.get(rule=Rule.REPLY_OWED).resolve("Called them")
     webhooks.deliver_due(T + timedelta(hours=4))
 
     types = [json.loads(r["body"])["type"] for r in receiver.requests]
