@@ -575,7 +575,7 @@ def _copy_flags(
     INSERT … ON CONFLICT DO NOTHING RETURNING. A first pass raises about 1,500 flags per
     freelancer; this takes a third of the time of bulk_create, which prepares every value in
     Python (docs/decisions/0051-new-flags-copied-in.md)."""
-    columns = ", ".join(f.column for f in FLAG_FIELDS)
+    columns = ", ".join(f.column for f in FLAG_FIELDS if f.column)
     row = {f.attname: f.get_default() for f in FLAG_FIELDS}
     row |= {"owner_id": owner_id, "opened_at": now, "last_seen_at": now}
     with connection.cursor() as cursor:

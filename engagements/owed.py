@@ -14,6 +14,7 @@ from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import Field
 
 from clients.business_time import BusinessCalendar
 from clients.models import Boundaries, Client, FreelancerProfile
@@ -167,10 +168,17 @@ GLANCES = f"""
     WHERE c.owner_id = %s {{some}}
     ORDER BY LOWER(c.name)
 """
+# The model field of each column whose value needs converting (SQLite's text timestamps).
 _occurred = Interaction._meta.get_field("occurred_at")
-GLANCE_FIELDS = [None] * 9 + [_occurred, None, _occurred, None]
-GLANCE_FIELDS += [ClientActivity._meta.get_field("last_update_at")]
-GLANCE_FIELDS += [Engagement._meta.get_field("start")]
+GLANCE_FIELDS: list[Field | None] = [
+    *[None] * 9,
+    _occurred,
+    None,
+    _occurred,
+    None,
+    ClientActivity._meta.get_field("last_update_at"),
+    Engagement._meta.get_field("start"),
+]
 
 
 def replies_owed(

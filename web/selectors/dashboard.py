@@ -69,7 +69,8 @@ def flag_board(
     flag, and building them with the ORM cost twice what running them does
     (docs/decisions/0054-hot-reads-in-sql.md)."""
     at = connection.ops.adapt_datetimefield_value(now)
-    totals, per_client = Counter(), Counter()
+    totals: Counter[str] = Counter()
+    per_client: Counter[int] = Counter()
     snoozed, wakes, update_flagged = 0, [], set()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -105,7 +106,7 @@ COUNTS = f"""
 """
 # The first few flags of each severity that the dashboard lists (FlagQuerySet.visible), in the
 # order of the flag_pressing index; a subquery each, which both PostgreSQL and SQLite take.
-_COLUMNS = ", ".join(f.column for f in Flag._meta.concrete_fields)
+_COLUMNS = ", ".join(f.column for f in Flag._meta.concrete_fields if f.column)
 PRESSING = " UNION ALL ".join(
     f"""SELECT * FROM (
         SELECT {_COLUMNS} FROM {_FLAG}
