@@ -169,8 +169,8 @@ def update_cycles(clients):
 
 
 def engaged_since():
-    """Subquery: the start of the client's earliest active engagement (None without one).
-    Shared with the dashboard."""
+    """Subquery: the start of the client's earliest active engagement (None without one). The
+    dashboard reads the same in SQL (owed.GLANCES)."""
     active = Engagement.objects.filter(client=OuterRef("pk"), status=Engagement.Status.ACTIVE)
     return Subquery(active.order_by("start").values("start")[:1])
 

@@ -122,7 +122,7 @@ def clients_at_a_glance(profile: FreelancerProfile, client_ids=None) -> list[Gla
     for their remaining flags; the dashboard lists only the others.
 
     Written in SQL: the dashboard reads some clients again after every message logged, and
-    building this query with the ORM took twice as long as running it
+    building this query with the ORM took about twice as long as running it
     (docs/decisions/0054-hot-reads-in-sql.md)."""
     if client_ids is not None and not client_ids:
         return []

@@ -66,7 +66,7 @@ def flag_board(
     them their clients' rows.
 
     Both queries are written in SQL: the dashboard reads them again after every change to a
-    flag, and building them with the ORM cost twice what running them does
+    flag, and building them with the ORM cost more than running them
     (docs/decisions/0054-hot-reads-in-sql.md)."""
     at = connection.ops.adapt_datetimefield_value(now)
     totals: Counter[str] = Counter()
