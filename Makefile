@@ -21,8 +21,10 @@ run: $(BIN)/.installed
 	@$(BIN)/python manage.py seed_demo --verbosity 0
 	@PORT=$(PORT) $(BIN)/python -m config.devrun
 
+# One test process per core (pytest-xdist): the suite is CPU-bound; each process has its own test
+# database, and the servers the tests start take free ports.
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # Style, the layers (import-linter contracts in pyproject.toml) and types (mypy: strict on the
 # modules listed in pyproject.toml; elsewhere no error beyond those in .ci/mypy-baseline.txt).
