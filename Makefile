@@ -22,7 +22,7 @@ run: $(BIN)/.installed
 	@PORT=$(PORT) $(BIN)/python -m config.devrun
 
 # One test process per core (pytest-xdist): the suite is CPU-bound; each process has its own test
-# database, and the servers the tests start take free ports.
+# database, and the servers the tests start take free ports (docs/decisions/0055).
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
