@@ -26,6 +26,7 @@ from psycopg.types.json import Jsonb
 
 from clients.business_time import BusinessCalendar
 from clients.models import Boundaries, Client, FreelancerProfile
+from clients.sql import copy_into
 from engagements import dashboard_cache, due, events, rules
 from engagements.models import (
     ChangeRecord,
@@ -566,6 +567,16 @@ def raise_flags(
 
 
 FLAG_FIELDS = [f for f in Flag._meta.concrete_fields if not f.primary_key]
+_COLUMNS = ", ".join(f.column for f in FLAG_FIELDS if f.column)
+NEW_FLAG_TABLE = (  # made once per connection, emptied by every move and at commit
+    "CREATE TEMPORARY TABLE IF NOT EXISTS new_flag ON COMMIT DELETE ROWS AS "
+    f"SELECT {_COLUMNS} FROM {Flag._meta.db_table} WITH NO DATA"
+)
+MOVE_NEW_FLAGS = (
+    f"WITH moved AS (DELETE FROM new_flag RETURNING {_COLUMNS}) "
+    f"INSERT INTO {Flag._meta.db_table} ({_COLUMNS}) SELECT {_COLUMNS} FROM moved "
+    "ON CONFLICT DO NOTHING RETURNING id, rule"
+)
 
 
 def _copy_flags(
@@ -575,24 +586,17 @@ def _copy_flags(
     INSERT … ON CONFLICT DO NOTHING RETURNING. A first pass raises about 1,500 flags per
     freelancer; this takes a third of the time of bulk_create, which prepares every value in
     Python (docs/decisions/0051-new-flags-copied-in.md)."""
-    columns = ", ".join(f.column for f in FLAG_FIELDS if f.column)
     row = {f.attname: f.get_default() for f in FLAG_FIELDS}
     row |= {"owner_id": owner_id, "opened_at": now, "last_seen_at": now}
+
+    def values(finding: rules.Finding) -> list:
+        row.update(finding.__dict__, figures=Jsonb(finding.figures))
+        return [row[f.attname] for f in FLAG_FIELDS]
+
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS new_flag ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM {Flag._meta.db_table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY new_flag ({columns}) FROM STDIN") as copy:
-            for finding in findings:
-                row |= finding.__dict__
-                row["figures"] = Jsonb(finding.figures)
-                copy.write_row([row[f.attname] for f in FLAG_FIELDS])
-        cursor.execute(
-            f"WITH moved AS (DELETE FROM new_flag RETURNING {columns}) "
-            f"INSERT INTO {Flag._meta.db_table} ({columns}) SELECT {columns} FROM moved "
-            "ON CONFLICT DO NOTHING RETURNING id, rule"
-        )
+        cursor.execute(NEW_FLAG_TABLE)
+        copy_into("new_flag", FLAG_FIELDS, map(values, findings))
+        cursor.execute(MOVE_NEW_FLAGS)
         return cursor.fetchall()
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import Field
 
 from clients.sql import converted
 from engagements.models import Flag, Rule, Severity
@@ -76,7 +77,7 @@ def flag_board(
         cursor.execute(
             COUNTS, [Flag.State.SNOOZED, at, Rule.UPDATE_OWED, owner_id, Flag.State.RESOLVED]
         )
-        rows = converted(cursor.fetchall(), [None] * 5 + [Flag._meta.get_field("snoozed_until")])
+        rows = converted(cursor.fetchall(), COUNTS_FIELDS)
         for client_id, severity, hidden, updates, n, wake in rows:
             if updates:
                 update_flagged.add(client_id)
@@ -104,6 +105,7 @@ COUNTS = f"""
            MIN(snoozed_until)
     FROM {_FLAG} WHERE owner_id = %s AND state <> %s GROUP BY 1, 2, 3, 4
 """
+COUNTS_FIELDS: list[Field | None] = [None] * 5 + [Flag._meta.get_field("snoozed_until")]
 # The first few flags of each severity that the dashboard lists (FlagQuerySet.visible), in the
 # order of the flag_pressing index; a subquery each, which both PostgreSQL and SQLite take.
 _COLUMNS = ", ".join(f.column for f in Flag._meta.concrete_fields if f.column)

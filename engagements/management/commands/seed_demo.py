@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Boundaries, Client, Contact, DayOff, FreelancerProfile, WorkingWindow
+from clients.sql import copy_into
 from engagements.evaluation import evaluate
 from engagements.models import (
     ChangeRecord,
@@ -139,16 +140,13 @@ def copy_interactions(rows: list[Interaction]) -> None:
     """PostgreSQL COPY: an order of magnitude faster than INSERT for benchmark volumes. Every
     concrete column is written, from the model's fields, so that a new one cannot be missed."""
     fields = [f for f in Interaction._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(f.column for f in fields)
     now = timezone.now()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY engagements_interaction ({columns}) FROM STDIN") as copy,
-    ):
-        for r in rows:
-            if r.created_at is None:
-                r.created_at = now
-            copy.write_row([getattr(r, f.attname) for f in fields])
+    for r in rows:
+        if r.created_at is None:
+            r.created_at = now
+    copy_into(
+        Interaction._meta.db_table, fields, ([getattr(r, f.attname) for f in fields] for r in rows)
+    )
 
 
 def seed_demo_account(User, now: datetime) -> str:
